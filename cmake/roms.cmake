@@ -1,0 +1,32 @@
+# Shared compile settings for every ROMS target.
+function(roms_target_options target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+  if(ROMS_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(ROMS_SANITIZE)
+    target_compile_options(${target} PUBLIC -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# roms_add_library(<folder> SOURCES ... DEPS ...) creates roms_<folder> with alias roms::<folder>.
+function(roms_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(roms_${name} ${ARG_SOURCES})
+  add_library(roms::${name} ALIAS roms_${name})
+  target_include_directories(roms_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(roms_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  roms_target_options(roms_${name})
+endfunction()
+
+# roms_add_test(<name> SOURCES ... DEPS ...) registers a GoogleTest binary with ctest.
+function(roms_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  roms_target_options(${name})
+  include(GoogleTest)
+  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()

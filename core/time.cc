@@ -1,0 +1,95 @@
+#include "core/time.h"
+
+#include <cstdio>
+
+namespace roms {
+
+std::string format_rfc3339(timestamp t) {
+  using namespace std::chrono;
+  auto us = t.time_since_epoch().count();
+  int64_t secs = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
+  int64_t frac = us - secs * 1'000'000;
+  auto days = floor<std::chrono::days>(sys_seconds{seconds{secs}});
+  year_month_day ymd{days};
+  int64_t sod = secs - days.time_since_epoch().count() * 86400;
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                        static_cast<unsigned>(ymd.day()), static_cast<long long>(sod / 3600),
+                        static_cast<long long>(sod / 60 % 60), static_cast<long long>(sod % 60));
+  if (frac != 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(frac));
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
+}
+
+namespace {
+bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<timestamp> parse_rfc3339(std::string_view s) {
+  using namespace std::chrono;
+  int Y, M, D, h, m, sec;
+  if (!digits(s, 0, 4, Y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, M) || s[7] != '-' ||
+      !digits(s, 8, 2, D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, m) || s[16] != ':' ||
+      !digits(s, 17, 2, sec))
+    return std::nullopt;
+  year_month_day ymd{year{Y}, month{static_cast<unsigned>(M)}, day{static_cast<unsigned>(D)}};
+  if (!ymd.ok() || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  size_t i = 19;
+  int64_t frac_us = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    int64_t scale = 100'000;
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      frac_us += (s[i] - '0') * scale;
+      scale /= 10;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+  }
+  int64_t offset_s = 0;
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    ++i;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    int oh, om;
+    if (!digits(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' ||
+        !digits(s, i + 4, 2, om) || oh > 23 || om > 59)
+      return std::nullopt;
+    offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  auto base = sys_days{ymd}.time_since_epoch().count() * 86400LL + h * 3600 + m * 60 + sec -
+              offset_s;
+  return from_micros(base * 1'000'000 + frac_us);
+}
+
+namespace {
+class system_clock_impl final : public clock {
+ public:
+  timestamp now() const override {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  }
+};
+}  // namespace
+
+const clock& system_clock() {
+  static const system_clock_impl c;
+  return c;
+}
+
+}  // namespace roms
