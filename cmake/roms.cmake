@@ -1,9 +1,26 @@
+# Build for this host's SIMD level (AVX2) when it has it; simdjson's on-demand parser is
+# otherwise compiled in its slow scalar fallback. Default: ON when /proc/cpuinfo lists avx2.
+if(NOT DEFINED ROMS_HOST_SIMD)
+  set(_avx2 OFF)
+  if(EXISTS /proc/cpuinfo)
+    file(STRINGS /proc/cpuinfo _flags REGEX "^flags.* avx2 .*bmi2" LIMIT_COUNT 1)
+    if(_flags)
+      set(_avx2 ON)
+    endif()
+  endif()
+  option(ROMS_HOST_SIMD "Compile for this host's AVX2 (x86-64-v3)" ${_avx2})
+endif()
+
 # Shared compile settings for every ROMS target.
 function(roms_target_options target)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
   if(ROMS_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(ROMS_HOST_SIMD)
+    # simdjson 3.0's on-demand parser picks its SIMD kernel at compile time.
+    target_compile_options(${target} PRIVATE -march=x86-64-v3)
   endif()
   if(ROMS_SANITIZE)
     target_compile_options(${target} PUBLIC -fsanitize=address,undefined -fno-omit-frame-pointer)
