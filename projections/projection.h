@@ -1,0 +1,76 @@
+// A projection is a fold of the log into a read model stored in RocksDB:
+//
+//   apply(event, ctx)  →  ctx.put / ctx.del on the read model's keys
+//
+// The engine (projections/store.h, consumers/runner.h) calls apply() for each event in log
+// order (per partition), buffers the writes of a whole batch in memory (each key written
+// once per batch, reads see the batch's own earlier writes) and commits them to RocksDB in
+// ONE WriteBatch together with the consumed position, so a crash never applies an event twice
+// or skips one.
+//
+// Rules for apply():
+//  - Deterministic: the result depends only on the events (no wall clock, no randomness, no
+//    I/O other than ctx). "Now" is the time of the event being applied (clock.ticked events
+//    move it forward).
+//  - Converging across partitions: on Kafka, events of different streams may arrive in any
+//    interleaving. Say in the projection's header how it converges (sums, max, re-evaluation
+//    when either input changes).
+//  - An event it does not understand is ignored; an event it understands but cannot decode
+//    is an error (reported with its position, never skipped).
+//
+// Keys live in the projection's own column family, so a projection can use any layout; the
+// engine reserves keys starting with '\xff' for its own bookkeeping.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "events/envelope.h"
+
+namespace roms::projections {
+
+// Reads and writes of one fold batch, scoped to one projection's column family.
+class fold_context {
+ public:
+  virtual ~fold_context() = default;
+  // The value of `key` as of the events applied so far (this batch's writes included).
+  virtual std::optional<std::string> get(std::string_view key) = 0;
+  virtual void put(std::string_view key, std::string_view value) = 0;
+  virtual void del(std::string_view key) = 0;
+  // Calls f(key, value) for keys in [begin, end) in key order, as of the events applied so
+  // far (this batch's writes merged over the store). f returns false to stop.
+  virtual void scan(std::string_view begin, std::string_view end,
+                    const std::function<bool(std::string_view, std::string_view)>& f) = 0;
+};
+
+class projection {
+ public:
+  virtual ~projection() = default;
+  // The read model's name: the column family and the CLI name ("orders", "customers").
+  virtual std::string_view name() const = 0;
+  // Bump when the fold or key layout changes: the engine then rebuilds this read model.
+  virtual uint32_t version() const = 0;
+  // Cheap pre-filter on the event type; apply() is only called when this returns true.
+  virtual bool wants(std::string_view type) const = 0;
+  virtual result_msg<void> apply(const events::stored_event& e, fold_context& ctx) = 0;
+};
+
+// A consistent, read-only view of one read model for queries (a RocksDB snapshot under the
+// hood). Cheap to create; hold it for the duration of one request.
+class read_view {
+ public:
+  virtual ~read_view() = default;
+  virtual std::optional<std::string> get(std::string_view key) const = 0;
+  // Keys in [begin, end) in order (reverse: from the end down); f returns false to stop.
+  virtual void scan(std::string_view begin, std::string_view end,
+                    const std::function<bool(std::string_view, std::string_view)>& f,
+                    bool reverse = false) const = 0;
+};
+
+}  // namespace roms::projections
