@@ -42,6 +42,8 @@ class json_writer {
   const std::string& str() const& { return out_; }
   std::string str() && { return std::move(out_); }
   void clear() { out_.clear(); need_comma_ = false; }
+  // Reserves room for `n` bytes of output (avoids regrowth when the size is known).
+  void reserve(size_t n) { out_.reserve(n); }
 
  private:
   void sep();
