@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/errc.h"
 
@@ -389,6 +393,81 @@ TEST(IsJsonObject, AcceptsExactlyOneObject) {
   EXPECT_FALSE(is_json_object("{\"a\":NaN}"));
   EXPECT_FALSE(is_json_object("{'a':1}"));
   EXPECT_FALSE(is_json_object("{\"a\":\"\xff\"}"));
+}
+
+// new_event_id lives in envelope.h; there is no envelope_test.cc, so its tests are here.
+bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+TEST(EventId, IsLowercaseUuidText) {
+  auto id = new_event_id(system_clock().now());
+  ASSERT_EQ(id.size(), 36u) << id;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      EXPECT_EQ(id[i], '-') << id;
+    } else {
+      EXPECT_TRUE(is_lower_hex(id[i])) << id;
+    }
+  }
+}
+
+TEST(EventId, HasVersion7AndRfc9562Variant) {
+  for (int i = 0; i < 1000; ++i) {
+    auto id = new_event_id(system_clock().now());
+    EXPECT_EQ(id[14], '7') << id;
+    EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
+  }
+}
+
+TEST(EventId, CarriesTheUnixMillisecondsOfItsTime) {
+  auto t = *parse_rfc3339("2021-06-01T12:00:00.250999Z");
+  // Far from the generator's recent timestamps, so not bent by monotonic counting.
+  auto id = new_event_id(t);
+  std::string hex = id.substr(0, 8) + id.substr(9, 4);
+  EXPECT_EQ(std::stoull(hex, nullptr, 16), static_cast<unsigned long long>(to_micros(t) / 1000));
+  EXPECT_EQ(hex, "0179c771e2fa");
+}
+
+TEST(EventId, SortsInGenerationOrderWithinOneMillisecond) {
+  auto t = system_clock().now();
+  std::vector<std::string> ids;
+  ids.reserve(10000);
+  for (int i = 0; i < 10000; ++i) ids.push_back(new_event_id(t));  // all the same ms
+  for (size_t i = 1; i < ids.size(); ++i) {
+    ASSERT_LT(ids[i - 1], ids[i]) << "at " << i;
+  }
+}
+
+TEST(EventId, SortsInGenerationOrderAcrossRealTime) {
+  std::vector<std::string> ids;
+  ids.reserve(10000);
+  for (int i = 0; i < 10000; ++i) ids.push_back(new_event_id(system_clock().now()));
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+}
+
+TEST(EventId, StaysMonotonicOverASmallClockStepBack) {
+  auto t = system_clock().now();
+  auto a = new_event_id(t);
+  auto b = new_event_id(t - std::chrono::milliseconds(5));
+  EXPECT_LT(a, b);
+}
+
+TEST(EventId, IsUniqueAcrossThreads) {
+  constexpr int kThreads = 4, kPer = 5000;
+  std::vector<std::vector<std::string>> per(kThreads);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < kThreads; ++i) {
+    ts.emplace_back([&, i] {
+      for (int j = 0; j < kPer; ++j) per[i].push_back(new_event_id(system_clock().now()));
+    });
+  }
+  for (auto& t : ts) t.join();
+  std::set<std::string> all;
+  for (auto& v : per) {
+    EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));
+    all.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(all.size(), size_t{kThreads * kPer});
 }
 
 }  // namespace
