@@ -73,6 +73,15 @@ result_msg<envelope> upcaster_registry::upcast(envelope e) const {
   return e;
 }
 
+std::vector<std::string> upcaster_registry::types() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [type, t] : types_) {
+    if (!t.steps.empty()) out.push_back(type);
+  }
+  return out;
+}
+
 void upcaster_registry::clear() {
   std::unique_lock lock(mu_);
   types_.clear();

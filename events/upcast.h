@@ -28,6 +28,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "events/envelope.h"
@@ -56,6 +57,9 @@ class upcaster_registry {
   // versions) if a step fails, and with errc::invalid_argument if a step returns something
   // other than a JSON object.
   result_msg<envelope> upcast(envelope e) const;
+
+  // The types with at least one upcaster, sorted (golden tests check each has its files).
+  std::vector<std::string> types() const;
 
   // Removes everything (tests).
   void clear();
