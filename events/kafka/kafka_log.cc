@@ -810,14 +810,38 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     return success();
   }
 
-  result_msg<void> watermarks(int32_t p, int64_t& low, int64_t& high) {
-    auto err = producer_->query_watermark_offsets(opts_.topic, p, &low, &high, timeout_ms(opts_.timeout));
-    if (err != RdKafka::ERR_NO_ERROR) {
-      return failure(fail(errc::unavailable, "kafka: end offsets of " + opts_.topic + " partition " +
-                                                 std::to_string(p) + ": " + RdKafka::err2str(err) + " (" +
-                                                 sink_.last() + ")"));
+  // Right after a topic is created, or while leadership moves, the broker answers "not
+  // leader" and friends for a moment: those are retried until opts.timeout.
+  static bool retriable(RdKafka::ErrorCode err) {
+    switch (err) {
+      case RdKafka::ERR_NOT_LEADER_FOR_PARTITION:
+      case RdKafka::ERR_LEADER_NOT_AVAILABLE:
+      case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+      case RdKafka::ERR__UNKNOWN_PARTITION:
+      case RdKafka::ERR__UNKNOWN_TOPIC:
+      case RdKafka::ERR_OFFSET_NOT_AVAILABLE:
+      case RdKafka::ERR_REQUEST_TIMED_OUT:
+      case RdKafka::ERR__TRANSPORT:
+      case RdKafka::ERR__STATE:
+        return true;
+      default:
+        return false;
     }
-    return success();
+  }
+
+  result_msg<void> watermarks(int32_t p, int64_t& low, int64_t& high) {
+    const auto deadline = clock_type::now() + opts_.timeout;
+    for (;;) {
+      auto err = producer_->query_watermark_offsets(opts_.topic, p, &low, &high,
+                                                    std::max(1, remaining_ms(deadline)));
+      if (err == RdKafka::ERR_NO_ERROR) return success();
+      if (!retriable(err) || clock_type::now() >= deadline) {
+        return failure(fail(errc::unavailable, "kafka: end offsets of " + opts_.topic + " partition " +
+                                                   std::to_string(p) + ": " + RdKafka::err2str(err) + " (" +
+                                                   sink_.last() + ")"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 
   // Partitions of the topic that have a leader; 0 if the topic does not exist.
@@ -925,23 +949,28 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     } else {
       std::vector<RdKafka::TopicPartition*> tps;
       for (int32_t p = 0; p < partitions_; ++p) tps.push_back(RdKafka::TopicPartition::create(opts_.topic, p, target_ms));
-      RdKafka::ErrorCode err;
-      {
-        std::lock_guard lk(scan_mu_);
-        err = scanner_->offsetsForTimes(tps, timeout_ms(opts_.timeout));
+      const auto deadline = clock_type::now() + opts_.timeout;
+      RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+      for (;;) {
+        for (auto* tp : tps) tp->set_offset(target_ms);
+        {
+          std::lock_guard lk(scan_mu_);
+          err = scanner_->offsetsForTimes(tps, std::max(1, remaining_ms(deadline)));
+        }
+        for (auto* tp : tps) {
+          if (err == RdKafka::ERR_NO_ERROR) err = tp->err();
+        }
+        if (err == RdKafka::ERR_NO_ERROR || !retriable(err) || clock_type::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
-      std::string why = RdKafka::err2str(err);
       for (auto* tp : tps) {
         const auto p = static_cast<size_t>(tp->partition());
-        if (tp->err() != RdKafka::ERR_NO_ERROR && err == RdKafka::ERR_NO_ERROR) {
-          err = tp->err();
-          why = RdKafka::err2str(err);
-        }
         starts[p] = tp->offset() < 0 ? highs[p] : tp->offset();
       }
       RdKafka::TopicPartition::destroy(tps);
       if (err != RdKafka::ERR_NO_ERROR) {
-        return failure(fail(errc::unavailable, "kafka offsetsForTimes on " + opts_.topic + ": " + why));
+        return failure(fail(errc::unavailable,
+                            "kafka offsetsForTimes on " + opts_.topic + ": " + RdKafka::err2str(err)));
       }
     }
     std::vector<int64_t> out = highs;
