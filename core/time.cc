@@ -7,8 +7,13 @@ namespace roms {
 std::string format_rfc3339(timestamp t) {
   using namespace std::chrono;
   auto us = t.time_since_epoch().count();
-  int64_t secs = us >= 0 ? us / 1'000'000 : (us - 999'999) / 1'000'000;
-  int64_t frac = us - secs * 1'000'000;
+  // Floor division; (us - 999'999) overflowed for the most negative values.
+  int64_t secs = us / 1'000'000;
+  int64_t frac = us % 1'000'000;
+  if (frac < 0) {
+    --secs;
+    frac += 1'000'000;
+  }
   auto days = floor<std::chrono::days>(sys_seconds{seconds{secs}});
   year_month_day ymd{days};
   int64_t sod = secs - days.time_since_epoch().count() * 86400;
@@ -73,6 +78,10 @@ std::optional<timestamp> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (i != s.size()) return std::nullopt;
+  // Second 60 exists only as a leap second, which is 23:59:60 in UTC (RFC 3339 §5.7).
+  if (sec == 60 && ((h * 60 + m - offset_s / 60) % 1440 + 1440) % 1440 != 23 * 60 + 59) {
+    return std::nullopt;
+  }
   auto base = sys_days{ymd}.time_since_epoch().count() * 86400LL + h * 3600 + m * 60 + sec -
               offset_s;
   return from_micros(base * 1'000'000 + frac_us);

@@ -174,6 +174,13 @@ result_msg<void> check_fields(const envelope& e, bool parsed) {
   if (e.version < 1) {
     return failure(field_error(errc::invalid_argument, "version", "must be at least 1"));
   }
+  // RFC 3339 has four-digit years: outside them format_rfc3339 writes text nobody can read
+  // back, so such an event could be appended but never decoded.
+  static constexpr int64_t kMinMicros = -62'167'219'200'000'000;  // 0000-01-01T00:00:00Z
+  static constexpr int64_t kMaxMicros = 253'402'300'799'999'999;  // 9999-12-31T23:59:59.999999Z
+  if (to_micros(e.time) < kMinMicros || to_micros(e.time) > kMaxMicros) {
+    return failure(field_error(errc::invalid_argument, "time", "outside the years 0000 to 9999"));
+  }
   if (e.payload.size() > kMaxPayloadBytes) {
     return failure(field_error(errc::invalid_argument, "payload",
                                size_over(e.payload.size(), kMaxPayloadBytes)));

@@ -335,6 +335,19 @@ TEST(EnvelopeValidate, RejectsInvalidUtf8InStrings) {
   EXPECT_EQ(r.error().message, "field 'actor': not valid UTF-8");
 }
 
+TEST(EnvelopeValidate, RejectsTimesOutsideFourDigitYears) {
+  envelope e = sample();
+  e.time = *parse_rfc3339("9999-12-31T23:59:59.999999Z");
+  EXPECT_TRUE(validate_envelope(e));
+  EXPECT_TRUE(decode_envelope(encode_envelope(e)));
+  e.time += std::chrono::microseconds(1);
+  auto r = validate_envelope(e);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "field 'time': outside the years 0000 to 9999");
+  e.time = *parse_rfc3339("0000-01-01T00:00:00Z") - std::chrono::microseconds(1);
+  EXPECT_FALSE(validate_envelope(e));
+}
+
 TEST(EnvelopeValidate, RejectsVersionZero) {
   envelope e = sample();
   e.version = 0;
