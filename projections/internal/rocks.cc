@@ -1,0 +1,98 @@
+#include "projections/internal/rocks.h"
+
+#include <algorithm>
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "core/errc.h"
+
+namespace roms::projections::internal {
+
+error_info rocks_error(const rocksdb::Status& s, const std::string& what) {
+  errc code = errc::io_error;
+  std::string msg = s.ToString();
+  if (s.IsCorruption()) {
+    code = errc::corruption;
+  } else if (s.IsNotFound()) {
+    code = errc::not_found;
+  } else if (s.IsNotSupported()) {
+    code = errc::unsupported;
+  } else if (s.IsInvalidArgument()) {
+    code = errc::invalid_argument;
+  } else if (s.IsTimedOut()) {
+    code = errc::timeout;
+  } else if (s.IsIOError() && (msg.find("lock") != std::string::npos ||
+                               msg.find("LOCK") != std::string::npos)) {
+    code = errc::locked;
+  }
+  return error_info{make_error_code(code), what + ": " + msg};
+}
+
+rocks_env make_rocks_env(uint64_t budget) {
+  budget = std::max<uint64_t>(budget, 8ull << 20);
+  rocks_env env;
+  // One budget: the block cache has the whole capacity and the memtables are charged to it
+  // (dummy entries), capped at half; flushes start when they reach that.
+  env.cache = rocksdb::NewLRUCache(budget, /*num_shard_bits=*/-1, /*strict_capacity_limit=*/false,
+                                   /*high_pri_pool_ratio=*/0.1);
+  env.wbm = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, env.cache,
+                                                          /*allow_stall=*/true);
+
+  auto& d = env.db;
+  d.create_if_missing = true;
+  d.create_missing_column_families = true;
+  d.write_buffer_manager = env.wbm;
+  d.max_background_jobs = 2;             // 2 cores: one flush, one compaction
+  d.bytes_per_sync = 1 << 20;            // smooth write-back of SST files
+  d.wal_bytes_per_sync = 1 << 20;
+  d.max_total_wal_size = budget;         // a rarely written CF must not pin old WAL files
+  d.keep_log_file_num = 3;               // RocksDB's own LOG files
+  d.max_log_file_size = 4 << 20;
+  d.avoid_unnecessary_blocking_io = true;
+  d.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = env.cache;
+  t.cache_index_and_filter_blocks = true;  // index and filters count against the budget too
+  t.cache_index_and_filter_blocks_with_high_priority = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // fold get()s are mostly misses
+  t.optimize_filters_for_memory = true;
+  t.block_size = 16 << 10;
+  t.format_version = 5;
+
+  auto& c = env.cf;
+  c.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  c.write_buffer_size = std::clamp<uint64_t>(budget / 4, 4ull << 20, 64ull << 20);
+  c.max_write_buffer_number = 4;
+  c.level_compaction_dynamic_level_bytes = true;
+  c.target_file_size_base = 32ull << 20;
+  c.max_bytes_for_level_base = 256ull << 20;
+  auto supported = rocksdb::GetSupportedCompressions();
+  auto has = [&](rocksdb::CompressionType ct) {
+    return std::find(supported.begin(), supported.end(), ct) != supported.end();
+  };
+  if (has(rocksdb::kLZ4Compression)) {
+    c.compression = rocksdb::kLZ4Compression;
+  } else if (has(rocksdb::kSnappyCompression)) {
+    c.compression = rocksdb::kSnappyCompression;
+  } else {
+    c.compression = rocksdb::kNoCompression;
+  }
+  if (has(rocksdb::kZSTD)) c.bottommost_compression = rocksdb::kZSTD;
+  return env;
+}
+
+db_holder::~db_holder() {
+  if (!db) return;
+  for (auto* h : other) db->DestroyColumnFamilyHandle(h);
+  if (meta) db->DestroyColumnFamilyHandle(meta);
+  db->Close().PermitUncheckedError();
+  delete db;
+}
+
+gen_cf::~gen_cf() { db_->db->DestroyColumnFamilyHandle(cf_); }
+
+}  // namespace roms::projections::internal

@@ -1,0 +1,82 @@
+// RocksDB plumbing shared by the store's translation units. Private to projections/.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include "core/result.h"
+#include "projections/store.h"
+
+namespace roms::projections::internal {
+
+// Translates a RocksDB status into an error_info: "<what>: <rocksdb message>".
+error_info rocks_error(const rocksdb::Status& s, const std::string& what);
+
+// Options derived from the one memory budget (README.md, "Memory budget").
+struct rocks_env {
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> wbm;
+  rocksdb::DBOptions db;
+  rocksdb::ColumnFamilyOptions cf;
+};
+rocks_env make_rocks_env(uint64_t memory_budget_bytes);
+
+// Owns the DB and the handles that are not generations (default, meta, unknown). Destroyed
+// after the last generation (each holds a shared_ptr), so handles always die before the DB.
+struct db_holder {
+  rocks_env env;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> other;
+  ~db_holder();
+};
+
+// A generation: one column family of one projection.
+class gen_cf final : public fold_target {
+ public:
+  gen_cf(std::shared_ptr<db_holder> db, rocksdb::ColumnFamilyHandle* cf,
+             std::shared_ptr<projection> p, std::string name, uint64_t gen,
+             uint32_t stored_version, std::vector<int64_t> position)
+      : db_(std::move(db)), cf_(cf), proj_(std::move(p)), name_(std::move(name)), gen_(gen),
+        stored_version_(stored_version), position_(std::move(position)) {}
+  ~gen_cf() override;
+
+  projection& proj() const override { return *proj_; }
+  const std::string& name() const override { return name_; }
+  uint64_t generation() const override { return gen_; }
+  uint32_t stored_version() const override { return stored_version_; }
+  std::vector<int64_t> position() const override {
+    std::lock_guard lk(mu_);
+    return position_;
+  }
+  void set_position(std::vector<int64_t> p) {
+    std::lock_guard lk(mu_);
+    position_ = std::move(p);
+  }
+
+  const std::shared_ptr<db_holder>& db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* cf() const { return cf_; }
+  const std::shared_ptr<projection>& proj_ptr() const { return proj_; }
+  std::atomic<bool> dropped{false};
+
+ private:
+  std::shared_ptr<db_holder> db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  std::shared_ptr<projection> proj_;
+  std::string name_;
+  uint64_t gen_;
+  uint32_t stored_version_;
+  mutable std::mutex mu_;
+  std::vector<int64_t> position_;
+};
+
+}  // namespace roms::projections::internal

@@ -1,0 +1,225 @@
+// projection_store: the one RocksDB that holds every read model, under <data>/projections/.
+//
+//   auto store = projection_store::open(data_dir, make_read_models());
+//   if (!store) return store.error();                   // error_info: code + sentence
+//   auto v = store.value()->view("orders");             // snapshot; hold it for one request
+//   std::optional<std::string> o = v.value()->get("o/ord_1");
+//
+// Layout (projections/README.md has the details and the reasoning):
+//  - one column family per *generation* of each projection ("p/orders/3"); the meta column
+//    family says which generation of each name is live. A rebuild writes a fresh generation
+//    while the live one keeps serving, then switches readers atomically;
+//  - a generation holds its own bookkeeping under reserved keys ("\xff…"): the projection
+//    version it was built by and the consumed position (next offset per partition), written
+//    in the SAME WriteBatch as the fold's writes (fold_batch::commit), so a crash can never
+//    separate an effect from the position that produced it;
+//  - one memory budget: a shared LRU block cache, and a WriteBufferManager that charges every
+//    memtable to that same cache.
+//
+// Writing is done through fold_batch (below) by the runner (consumers/runner.h), the rebuild
+// and the restore. Readers use view() and digest(). All methods are thread-safe; a given
+// fold_target must be written by one fold_batch at a time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "events/envelope.h"
+#include "projections/projection.h"
+
+namespace roms::projections {
+
+namespace internal {
+class store_impl;
+class batch_impl;
+}  // namespace internal
+
+// What open() does with a projection whose stored generation was built by a different
+// version() than the code's (or that has never been built).
+enum class stale_policy {
+  // Keep serving the stored generation and report it stale (projection_info::stale()); the
+  // runner rebuilds it in the background (projection_runner::start) and switches when done.
+  keep,
+  // Drop it now and start an empty generation at the code's version (position 0). Used by
+  // restore, which folds it from 0 anyway.
+  reset,
+};
+
+struct store_options {
+  // One budget for the block cache and the memtables: the cache has this capacity and every
+  // memtable is charged to it (memtables may take at most half). Default: 64 MiB.
+  uint64_t memory_budget_bytes = 64ull << 20;
+  // Open read-only: views, digests and info only (a restored dir under `serve --read-only`,
+  // or inspection while another process holds the store). Default: false.
+  bool read_only = false;
+  // Default: stale_policy::keep.
+  stale_policy on_stale = stale_policy::keep;
+  // How many checkpoints checkpoint() keeps under <data>/projections/checkpoints (oldest are
+  // deleted). Default: 8.
+  size_t keep_checkpoints = 8;
+};
+
+// The state of one projection as stored.
+struct projection_info {
+  std::string name;
+  uint32_t code_version = 0;     // projection::version()
+  uint32_t stored_version = 0;   // the version that built the live generation; 0: never built
+  uint64_t generation = 0;       // the live generation's number
+  std::vector<int64_t> position;  // next offset per partition (index = partition)
+  uint64_t approximate_bytes = 0;  // on-disk size estimate of the live generation
+  bool stale() const { return stored_version != code_version; }
+};
+
+// One generation of one projection: what a fold_batch writes into. Obtained from
+// projection_store::live() or ::begin_generation().
+class fold_target {
+ public:
+  virtual ~fold_target() = default;
+  virtual projection& proj() const = 0;
+  virtual const std::string& name() const = 0;
+  virtual uint64_t generation() const = 0;
+  // The version stored with this generation (see projection_info::stored_version).
+  virtual uint32_t stored_version() const = 0;
+  // Committed position: next offset per partition.
+  virtual std::vector<int64_t> position() const = 0;
+};
+
+// A checkpoint: a RocksDB checkpoint of the whole store (hard links) with the positions it
+// holds, under <data>/projections/checkpoints/<sequence>/.
+struct checkpoint_info {
+  uint64_t sequence = 0;
+  std::filesystem::path dir;
+  timestamp created{};  // wall clock when taken (metadata only; nothing folds it)
+  struct entry {
+    uint32_t version = 0;
+    std::vector<int64_t> position;
+  };
+  std::map<std::string, entry, std::less<>> projections;
+};
+
+// Whether a fold_batch's writes go through RocksDB's WAL.
+enum class durability {
+  // The live path: WAL on, fsync off. A process crash loses nothing RocksDB was given; a
+  // machine crash may lose the last batches, which the runner folds again from the positions
+  // that survived with them (the log is the source of truth).
+  wal,
+  // Rebuild and restore: no WAL. The generation is not live yet; it is flushed before it
+  // becomes live (switch_to / flush), and an unfinished one is discarded on open.
+  no_wal,
+};
+
+class projection_store : public std::enable_shared_from_this<projection_store> {
+ public:
+  // Opens (creating if needed) <data_dir>/projections/db with the given projections (names
+  // must be unique, 1..64 of [a-z0-9_-]). Generations that are not live (an interrupted
+  // rebuild) are dropped. Fails with errc::locked if another process has it open for writing.
+  static result_msg<std::shared_ptr<projection_store>> open(
+      const std::filesystem::path& data_dir, std::vector<std::shared_ptr<projection>> projections,
+      store_options opts = {});
+  ~projection_store();
+  projection_store(const projection_store&) = delete;
+  projection_store& operator=(const projection_store&) = delete;
+
+  // <data_dir>/projections
+  const std::filesystem::path& dir() const;
+  bool read_only() const;
+  const std::vector<std::shared_ptr<projection>>& projections() const;
+
+  std::vector<projection_info> info() const;
+  result_msg<projection_info> info(std::string_view name) const;
+
+  // A consistent snapshot of the live generation of `name`. Views stay valid (and keep
+  // showing the old generation) across a switch; they may outlive the store object.
+  result_msg<std::shared_ptr<const read_view>> view(std::string_view name) const;
+
+  // Hex SHA-256 over the live generation's keys and values in key order, each as
+  // u64-big-endian length + bytes (key, then value); the engine's reserved keys (position,
+  // version) are not included, so the digest depends on the read model's contents only.
+  result_msg<std::string> digest(std::string_view name) const;
+
+  // --- writing (runner, rebuild, restore) ---
+
+  // The live generation of `name`; nullptr if there is no such projection.
+  std::shared_ptr<fold_target> live(std::string_view name) const;
+  // A fresh, empty generation of `name` at the code's version and position 0. Not visible to
+  // readers until switch_to().
+  result_msg<std::shared_ptr<fold_target>> begin_generation(std::string_view name);
+  // Flushes `t`, makes it the live generation of its name (durably) and drops the previous
+  // one; views taken before keep reading the previous one until they are released.
+  result_msg<void> switch_to(const std::shared_ptr<fold_target>& t);
+  // Drops a generation that never became live.
+  result_msg<void> discard(const std::shared_ptr<fold_target>& t);
+  // Flushes every memtable to SST files (after no_wal folds that stay live, e.g. restore).
+  result_msg<void> flush();
+
+  // --- checkpoints ---
+
+  // Takes a checkpoint of every live generation with its position (consistent with commits:
+  // no commit is half in it), then deletes the oldest beyond keep_checkpoints.
+  result_msg<checkpoint_info> checkpoint();
+  // Checkpoints under <data_dir>/projections/checkpoints, oldest first. Does not need the
+  // store to be open (a running server may hold it).
+  static std::vector<checkpoint_info> list_checkpoints(const std::filesystem::path& data_dir);
+  // Makes <into_data_dir>/projections/db a copy of the checkpoint (SST files hard-linked when
+  // on the same file system, copied otherwise), ready for open(). `into_data_dir` must not
+  // hold a projections store yet.
+  static result_msg<void> copy_checkpoint(const checkpoint_info& cp,
+                                          const std::filesystem::path& into_data_dir);
+
+  // For tests and the CLI: RocksDB's statistics and memory usage as text.
+  std::string debug_stats() const;
+
+ private:
+  friend class fold_batch;
+  explicit projection_store(std::unique_ptr<internal::store_impl> impl);
+  std::unique_ptr<internal::store_impl> impl_;
+};
+
+// The writes of one batch of events into a set of generations (typically every live
+// projection, or the generations a rebuild is building), committed as ONE RocksDB WriteBatch
+// together with each generation's new position.
+//
+//   fold_batch b(*store, {store->live("orders"), store->live("customers")}, durability::wal);
+//   for (auto& e : events) BOOST_OUTCOME_TRY(b.apply(e));   // error names the position
+//   BOOST_OUTCOME_TRY(b.commit());
+class fold_batch {
+ public:
+  fold_batch(projection_store& store, std::vector<std::shared_ptr<fold_target>> targets,
+             durability d);
+  ~fold_batch();
+  fold_batch(const fold_batch&) = delete;
+  fold_batch& operator=(const fold_batch&) = delete;
+
+  // Applies `e` to every target whose projection wants its type and whose position has not
+  // passed it (offset >= position[partition]); every target's position then moves past it.
+  // On failure (apply() error, a reserved key written, a RocksDB read error) the message names
+  // the projection and the position; the batch must then be reset() before further use.
+  result_msg<void> apply(const events::stored_event& e);
+  // Writes every target's changes and new position in one WriteBatch. On success the targets'
+  // committed positions move; the batch is empty again and can be reused.
+  result_msg<void> commit();
+  // Forgets everything applied since the last commit.
+  void reset();
+
+  size_t targets() const;
+  const std::shared_ptr<fold_target>& target(size_t i) const;
+  // Target i's position including what is applied but not committed.
+  const std::vector<int64_t>& position(size_t i) const;
+  // Events given to apply() since the last commit, and keys written by the last commit.
+  uint64_t pending_events() const;
+  uint64_t last_commit_keys() const;
+
+ private:
+  std::unique_ptr<internal::batch_impl> impl_;
+};
+
+}  // namespace roms::projections
