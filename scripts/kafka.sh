@@ -5,7 +5,7 @@
 #   bash scripts/kafka.sh fetch         # Maven: kafka_2.13 + logging binding (+ kafka-tools) into the cache
 #   eval "$(bash scripts/kafka.sh start)"   # prints ROMS_TEST_KAFKA_BROKERS=127.0.0.1:PORT
 #   bash scripts/kafka.sh status        # exit 0 when the broker answers
-#   bash scripts/kafka.sh perf [N]      # Kafka's own ProducerPerformance (reference benchmark)
+#   bash scripts/kafka.sh perf [N] [B]  # Kafka's ProducerPerformance (reference) + bench/kafka_bench, ratio
 #   bash scripts/kafka.sh stop
 #
 # Environment:
@@ -260,24 +260,52 @@ cmd_status() {
 }
 
 # Kafka's own producer benchmark against the running broker: the reference for
-# bench/kafka_bench. Same record size and acks=all, idempotent, linger.ms=5.
+# bench/kafka_bench. Same record size and producer settings as the Kafka log (acks=all,
+# idempotence, linger.ms=5, lz4). Then, when the bench binary is built (ROMS_KAFKA_BENCH, or
+# build*/bench/kafka_bench), runs it against the same broker and prints the ratio.
 cmd_perf() {
-  local records=${1:-200000} size=${2:-300}
+  local records=${1:-300000} size=${2:-300}
   local pid port
   pid=$(running_pid) || die "no broker running (start it first)"
   port=$(<"$port_file")
   compgen -G "$tools_libs/kafka-tools-${kafka_version}.jar" >/dev/null ||
     die "kafka-tools jars missing (fetch could not resolve them)"
   local topic="roms.perf.ref.$$.$RANDOM"
-  java -Xmx256m -cp "$libs/*" kafka.admin.TopicCommand --bootstrap-server "127.0.0.1:$port" \
-    --create --topic "$topic" --partitions 6 --replication-factor 1 >&2 2>/dev/null ||
-    java -Xmx256m -cp "$tools_libs/*" org.apache.kafka.tools.TopicCommand \
-      --bootstrap-server "127.0.0.1:$port" --create --topic "$topic" --partitions 6 \
-      --replication-factor 1 >&2
-  java -Xmx512m -Dlog4j.configuration="file:$run_dir/log4j.properties" -cp "$tools_libs/*" \
-    org.apache.kafka.tools.ProducerPerformance --topic "$topic" --num-records "$records" \
-    --record-size "$size" --throughput -1 \
-    --producer-props "bootstrap.servers=127.0.0.1:$port" acks=all enable.idempotence=true linger.ms=5
+  local jopts=(-Xmx512m -Dlog4j.configuration="file:$run_dir/log4j.properties")
+  java "${jopts[@]}" -cp "$tools_libs/*" org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "127.0.0.1:$port" --create --topic "$topic" --partitions 6 \
+    --replication-factor 1 >/dev/null 2>&1 || die "could not create $topic"
+  say "reference: ProducerPerformance, $records records of $size bytes, acks=all, idempotent, linger.ms=5, lz4"
+  local out
+  out=$(java "${jopts[@]}" -cp "$tools_libs/*" org.apache.kafka.tools.ProducerPerformance \
+    --topic "$topic" --num-records "$records" --record-size "$size" --throughput -1 \
+    --producer-props "bootstrap.servers=127.0.0.1:$port" acks=all enable.idempotence=true \
+    linger.ms=5 compression.type=lz4 2>/dev/null | tail -n 1)
+  echo "$out"
+  local ref
+  ref=$(sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' <<<"$out")
+  [[ -n $ref ]] || die "ProducerPerformance printed no summary"
+  printf 'reference (Kafka ProducerPerformance): %.0f records/s\n' "$ref"
+
+  local bench=${ROMS_KAFKA_BENCH:-}
+  if [[ -z $bench ]]; then
+    local root
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    bench=$(ls -t "$root"/build*/bench/kafka_bench 2>/dev/null | head -n 1 || true)
+  fi
+  if [[ -z $bench || ! -x $bench ]]; then
+    say "kafka_bench not built; only the reference ran"
+    return 0
+  fi
+  say "ROMS: $bench"
+  local ours
+  ours=$("$bench" --brokers "127.0.0.1:$port" --events "$records" --bytes "$size")
+  echo "$ours"
+  local best
+  best=$(sed -n 's/^best: \([0-9.]*\) events\/s.*/\1/p' <<<"$ours")
+  [[ -n $best ]] || die "kafka_bench printed no summary"
+  awk -v ours="$best" -v ref="$ref" \
+    'BEGIN { printf "ROMS kafka log best %.0f events/s vs reference %.0f records/s: ratio %.2f\n", ours, ref, ours / ref }'
 }
 
 case "${1:-}" in
