@@ -383,6 +383,9 @@ class session : public std::enable_shared_from_this<session> {
       case phase::idle:
         close_now();
         break;
+      case phase::closing:
+        drain_and_close();
+        break;
       case phase::streaming:
         if (stream_) stream_->end_by_server();
         do_stream_write();
@@ -607,9 +610,20 @@ class session : public std::enable_shared_from_this<session> {
     phase_ = phase::closing;
     error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (srv_->stopping.load()) return drain_and_close();
     set_deadline(kLingerTime);
     drained_ = 0;
     if (!discarding_) discard_read();
+  }
+
+  // While stopping, no lingering: drop what has already arrived (so that close() sends a
+  // FIN, not a reset that could destroy the answer in flight) and close.
+  void drain_and_close() {
+    error_code ec;
+    char sink[kReadChunk];
+    for (size_t n = socket_.available(ec); !ec && n > 0; n = socket_.available(ec))
+      socket_.read_some(net::buffer(sink, std::min(n, sizeof sink)), ec);
+    close_now();
   }
 
   // Reads and drops input: while lingering, and while streaming (where the read notices a
@@ -787,6 +801,9 @@ void stream_channel::post_abort() {
 
 }  // namespace
 
+// Whoever wins `used` owns `sess` from then on and moves it out: an answered responder no
+// longer keeps its connection alive (stop() waits for connections, not for copies of
+// responders that the application still holds).
 responder::state::~state() {
   if (!used.exchange(true))
     sess->post_response(seq, error_response(500, "internal", "the handler did not answer"));
@@ -794,16 +811,17 @@ responder::state::~state() {
 
 void responder::respond(response r) const {
   if (!state_ || state_->used.exchange(true)) return;
-  state_->sess->post_response(state_->seq, std::move(r));
+  auto s = std::move(state_->sess);
+  s->post_response(state_->seq, std::move(r));
 }
 
 std::shared_ptr<stream_writer> responder::start_stream(response head) const {
   if (!state_ || state_->used.exchange(true)) return nullptr;
-  auto& s = *state_->sess;
-  auto ch = std::make_shared<stream_channel>(s.srv().shared_from_this(), s.executor(),
-                                             state_->sess, state_->version >= 11,
-                                             s.srv().opts.stream_buffer_limit);
-  if (!s.post_stream_start(state_->seq, std::move(head), ch)) ch->finished();
+  auto s = std::move(state_->sess);
+  auto ch = std::make_shared<stream_channel>(s->srv().shared_from_this(), s->executor(), s,
+                                             state_->version >= 11,
+                                             s->srv().opts.stream_buffer_limit);
+  if (!s->post_stream_start(state_->seq, std::move(head), ch)) ch->finished();
   return std::make_shared<stream_handle>(std::move(ch));
 }
 
