@@ -60,9 +60,29 @@ error_info json_error(std::string_view field, simdjson::error_code e) {
   return field_error(errc::malformed_json, field, what);
 }
 
+// Nesting deeper than this is refused (on-demand does not enforce the parser's max_depth,
+// and validate_value recurses). Default: simdjson's DEFAULT_MAX_DEPTH, 1024.
+constexpr int kMaxDepth = static_cast<int>(simdjson::DEFAULT_MAX_DEPTH);
+
+simdjson::error_code validate_value(od::value v, int depth);
+
+// Visits every member of `o` (see validate_value); `depth` is the object's own depth.
+simdjson::error_code validate_members(od::object& o, int depth) {
+  if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
+  for (auto f : o) {
+    std::string_view k;
+    od::value v;
+    SIMDJSON_TRY(f.unescaped_key().get(k));
+    SIMDJSON_TRY(f.value().get(v));
+    SIMDJSON_TRY(validate_value(v, depth + 1));
+  }
+  return simdjson::SUCCESS;
+}
+
 // Visits every value below `v` so that on-demand parsing validates it fully (on-demand
 // otherwise skips what it is not asked for without checking it).
-simdjson::error_code validate_value(od::value v) {
+simdjson::error_code validate_value(od::value v, int depth) {
+  if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
   od::json_type t;
   SIMDJSON_TRY(v.type().get(t));
   switch (t) {
@@ -72,19 +92,14 @@ simdjson::error_code validate_value(od::value v) {
       for (auto item : a) {
         od::value x;
         SIMDJSON_TRY(item.get(x));
-        SIMDJSON_TRY(validate_value(x));
+        SIMDJSON_TRY(validate_value(x, depth + 1));
       }
       return simdjson::SUCCESS;
     }
     case od::json_type::object: {
       od::object o;
       SIMDJSON_TRY(v.get_object().get(o));
-      for (auto f : o) {
-        std::string_view k;
-        SIMDJSON_TRY(f.unescaped_key().get(k));
-        SIMDJSON_TRY(validate_value(f.value()));
-      }
-      return simdjson::SUCCESS;
+      return validate_members(o, depth);
     }
     case od::json_type::number:
       // As a double: integers too big for 64 bits are still valid JSON. (simdjson refuses
@@ -109,7 +124,7 @@ error_info value_error(od::value& v, std::string_view field, simdjson::error_cod
                        std::string_view expected) {
   if (!is_type_error(err)) return json_error(field, err);
   // A failed get_*() leaves the value unconsumed, so it can still be checked.
-  if (auto bad = validate_value(v)) return json_error(field, bad);
+  if (auto bad = validate_value(v, 2)) return json_error(field, bad);
   return field_error(errc::invalid_argument, field, expected);
 }
 
@@ -301,20 +316,19 @@ result_msg<envelope> decode_envelope(std::string_view json) {
       if (!t) return failure(field_error(errc::invalid_argument, key, "not an RFC 3339 timestamp"));
       e.time = *t;
     } else if (bit == k_payload) {
+      // The payload's text runs from its '{' to the token after its '}'. Walking it (rather
+      // than skipping it with raw_json(), which does not validate what it skips) checks it
+      // fully in the same pass.
+      const char* start = v.raw_json_token().data();
       od::object p;
       if (auto err = v.get_object().get(p)) return failure(value_error(v, key, err, "not a JSON object"));
-      std::string_view raw;
-      if (auto err = p.raw_json().get(raw)) return failure(json_error(key, err));
-      raw = trim(raw);
-      // On-demand skipped the payload's insides; check them fully. `raw` lies inside the
-      // padded buffer, so the padding requirement holds.
-      if (!is_json_object_padded(raw)) {
-        return failure(field_error(errc::malformed_json, key, "malformed JSON"));
-      }
-      e.payload.assign(raw);
+      if (auto err = validate_members(p, 2)) return failure(json_error(key, err));
+      const char* end = nullptr;
+      if (auto err = doc.current_location().get(end)) return failure(json_error(key, err));
+      e.payload.assign(trim(std::string_view(start, static_cast<size_t>(end - start))));
     } else {
       // "position" (ignored) and fields of newer writers: validated, not kept.
-      if (auto err = validate_value(v)) return failure(json_error(key, err));
+      if (auto err = validate_value(v, 2)) return failure(json_error(key, err));
     }
   }
   // simdjson 3.0 has no document::at_end(): current_location() is OUT_OF_BOUNDS there.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -281,12 +282,23 @@ TEST(EnvelopeCodec, RejectsHugeInputBeforeParsing) {
   EXPECT_NE(e.message.find("limit"), std::string::npos);
 }
 
-TEST(EnvelopeCodec, RejectsDeepNesting) {
-  std::string p = std::string(5000, '[') + std::string(5000, ']');
-  auto e = decode_error(replace(std::string(kSampleJson),
-                                R"({"total":45000,"items":[{"sku":"A-1","qty":2}],"note":"a \"quoted\" note"})",
-                                "{\"a\":" + p + "}"));
-  EXPECT_NE(e.code, std::error_code{});
+TEST(EnvelopeCodec, RejectsDeepNestingWithoutBlowingTheStack) {
+  const std::string from =
+      R"({"total":45000,"items":[{"sku":"A-1","qty":2}],"note":"a \"quoted\" note"})";
+  // 1 MiB of '[' would recurse half a million times if depth were not bounded.
+  for (size_t depth : {size_t{5000}, kMaxPayloadBytes / 2 - 8}) {
+    std::string p = "{\"a\":" + std::string(depth, '[') + std::string(depth, ']') + "}";
+    auto r = decode_envelope(replace(std::string(kSampleJson), from, p));
+    ASSERT_FALSE(r) << depth;
+    EXPECT_EQ(r.error().code, errc::malformed_json);
+    EXPECT_NE(r.error().message.find("payload"), std::string::npos) << r.error().message;
+    auto u = decode_envelope(replace(std::string(kSampleJson), "{\"id\"", "{\"x\":" + p + ",\"id\""));
+    ASSERT_FALSE(u);
+    EXPECT_EQ(u.error().code, errc::malformed_json);
+  }
+  // Deep but within the limit is fine.
+  std::string ok = "{\"a\":" + std::string(1000, '[') + std::string(1000, ']') + "}";
+  EXPECT_TRUE(decode_envelope(replace(std::string(kSampleJson), from, ok)));
 }
 
 TEST(EnvelopeCodec, DecodesFromUnpaddedViewsOfLargerBuffers) {
@@ -294,6 +306,38 @@ TEST(EnvelopeCodec, DecodesFromUnpaddedViewsOfLargerBuffers) {
   auto r = decode_envelope(std::string_view(buf).substr(0, kSampleJson.size()));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value(), sample());
+}
+
+TEST(EnvelopeCodec, SurvivesRandomMutations) {
+  // Decoding never throws or crashes, whatever the bytes; what it accepts re-encodes and
+  // decodes to the same envelope.
+  std::mt19937 rng(20261124);
+  const std::string base = encode_stored({{1, 2}, sample()}, false);
+  const std::string_view alphabet = "{}[]\":,\\ 0123456789.eE+-tfnul\x01\xff\xc3" "abc";
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = base;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits; ++k) {
+      size_t at = rng() % s.size();
+      switch (rng() % 3) {
+        case 0: s[at] = alphabet[rng() % alphabet.size()]; break;
+        case 1: s.erase(at, 1 + rng() % 3); break;
+        default: s.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      }
+      if (s.empty()) s = "{";
+    }
+    auto r = decode_envelope(s);
+    if (!r) {
+      EXPECT_FALSE(r.error().message.empty());
+      continue;
+    }
+    ++accepted;
+    auto again = decode_envelope(encode_envelope(r.value()));
+    ASSERT_TRUE(again) << s << " -> " << again.error().message;
+    EXPECT_EQ(again.value(), r.value()) << s;
+  }
+  EXPECT_GT(accepted, 0);
 }
 
 TEST(EnvelopeValidate, AcceptsAWellFormedEnvelope) {
