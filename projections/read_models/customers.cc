@@ -1,0 +1,325 @@
+#include "projections/read_models/customers.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/segments.h"
+#include "core/settings.h"
+#include "events/types/customer.h"
+#include "events/types/order.h"
+#include "events/types/system.h"
+#include "projections/read_models/fold_util.h"
+#include "projections/read_models/keys.h"
+
+namespace roms::projections {
+namespace {
+
+constexpr int64_t kDay = 86'400'000'000LL;
+
+struct customer_order {
+  std::string customer_id;
+  int64_t total = 0;
+  std::string currency;
+  int64_t time_us = 0;
+  bool counted = true;
+  template <class V>
+  void fields(V& v) {
+    v("customer_id", customer_id); v("total", total); v("currency", currency);
+    v("time_us", time_us); v("counted", counted);
+  }
+};
+
+shop_settings load_settings(fold_context& ctx) {
+  shop_settings s;
+  if (auto c = load<events::settings_changed>(ctx, "meta/settings")) s.apply(*c);
+  return s;
+}
+
+int64_t load_now(fold_context& ctx) {
+  auto v = ctx.get("meta/now");
+  return v ? std::stoll(*v) : 0;
+}
+
+// Segments and the next due time for `c` at `now`.
+void evaluate(customer_record& c, const shop_settings& s, int64_t now) {
+  customer_totals t{c.order_count, c.total_spent, c.first_seen_us, c.last_order_us};
+  auto segs = segments_of(t, s, now);
+  c.segments.clear();
+  for (auto g : segs) c.segments.emplace_back(segment_name(g));
+  c.primary_segment = c.segments.front();
+  // The next instant at which a time-based segment flips.
+  int64_t due = 0;
+  auto consider = [&](int64_t t) {
+    if (t > now && (due == 0 || t < due)) due = t;
+  };
+  consider(c.first_seen_us + s.new_member_days * kDay);            // stops being new
+  if (c.last_order_us) consider(c.last_order_us + s.inactive_after_days * kDay + 1);  // inactive
+  c.due_us = due;
+}
+
+void add_geo(fold_context& ctx, const customer_record& c, int sign) {
+  if (c.city.empty() && c.province.empty()) return;
+  std::string k = key("geo", c.province, c.city);
+  auto g = load<geo_record>(ctx, k).value_or(geo_record{c.province, c.city});
+  g.customers += sign;
+  g.orders += sign * c.order_count;
+  g.revenue += sign * c.total_spent;
+  if (g.customers == 0 && g.orders == 0 && g.revenue == 0) {
+    ctx.del(k);
+  } else {
+    store(ctx, k, g);
+  }
+}
+
+// Writes `now_c` and moves every index entry that changed since `old`.
+void save(fold_context& ctx, const std::optional<customer_record>& old,
+          const customer_record& c) {
+  const std::string& id = c.id;
+  if (old) {
+    for (const auto& s : old->segments) ctx.del(key("g", s, id));
+    ctx.del(key("ts", fixed20(old->total_spent), id));
+    ctx.del(key("tc", fixed20(old->order_count), id));
+    if (old->due_us) ctx.del(key("due", fixed20(old->due_us), id));
+    if (!old->phone.empty() && old->phone != c.phone) ctx.del(key("p", old->phone));
+    add_geo(ctx, *old, -1);
+  }
+  for (const auto& s : c.segments) ctx.put(key("g", s, id), "");
+  ctx.put(key("ts", fixed20(c.total_spent), id), "");
+  ctx.put(key("tc", fixed20(c.order_count), id), "");
+  if (c.due_us) ctx.put(key("due", fixed20(c.due_us), id), "");
+  if (!c.phone.empty()) ctx.put(key("p", c.phone), id);
+  add_geo(ctx, c, +1);
+  store(ctx, key("c", id), c);
+}
+
+customer_record fresh(std::string_view id) {
+  customer_record c;
+  c.id = std::string(id);
+  return c;
+}
+
+// Recomputes first/last order from the counted orders.
+void recompute_order_span(fold_context& ctx, customer_record& c) {
+  std::string p = key("co", c.id) + "/";
+  c.first_order_us = 0;
+  c.last_order_us = 0;
+  ctx.scan(p, prefix_end(p), [&](std::string_view k, std::string_view) {
+    auto rest = k.substr(p.size());
+    int64_t t = std::stoll(std::string(rest.substr(0, 20)));
+    if (c.first_order_us == 0) c.first_order_us = t;
+    c.last_order_us = t;
+    return true;
+  });
+  c.first_order_at = c.first_order_us ? format_rfc3339(from_micros(c.first_order_us)) : "";
+  c.last_order_at = c.last_order_us ? format_rfc3339(from_micros(c.last_order_us)) : "";
+}
+
+}  // namespace
+
+bool customers_projection::wants(std::string_view t) const {
+  return t == events::customer_registered::kType || t == events::customer_renamed::kType ||
+         t == events::customer_updated::kType || t == events::order_placed::kType ||
+         t == events::order_status_changed::kType || t == events::settings_changed::kType ||
+         t == events::clock_ticked::kType;
+}
+
+result_msg<void> customers_projection::apply(const events::stored_event& e, fold_context& ctx) {
+  const auto& type = e.event.type;
+  const int64_t t = to_micros(e.event.time);
+  int64_t now = load_now(ctx);
+  if (t > now) {
+    now = t;
+    ctx.put("meta/now", std::to_string(now));
+  }
+  shop_settings settings = load_settings(ctx);
+
+  auto update = [&](std::string_view id, auto&& mutate) {
+    auto old = load<customer_record>(ctx, key("c", id));
+    customer_record c = old ? *old : fresh(id);
+    if (!old) {
+      c.first_seen_us = t;
+      c.created_at = format_rfc3339(from_micros(t));
+    }
+    mutate(c);
+    evaluate(c, settings, now);
+    save(ctx, old, c);
+  };
+
+  if (type == events::customer_registered::kType) {
+    BOOST_OUTCOME_TRY(auto r, decode_event<events::customer_registered>(e));
+    update(r.customer_id, [&](customer_record& c) {
+      c.registered = true;
+      c.phone = r.phone;
+      c.phone_valid = r.phone_valid;
+      if (!r.name.empty() || c.name.empty()) c.name = r.name;
+      if (!r.email.empty()) c.email = r.email;
+      if (!r.city.empty()) c.city = r.city;
+      if (!r.province.empty()) c.province = r.province;
+      c.first_seen_us = std::min(c.first_seen_us, t);
+      c.created_at = format_rfc3339(from_micros(c.first_seen_us));
+    });
+  } else if (type == events::customer_renamed::kType) {
+    BOOST_OUTCOME_TRY(auto r, decode_event<events::customer_renamed>(e));
+    update(r.customer_id, [&](customer_record& c) { c.name = r.name; });
+  } else if (type == events::customer_updated::kType) {
+    BOOST_OUTCOME_TRY(auto u, decode_event<events::customer_updated>(e));
+    update(u.customer_id, [&](customer_record& c) {
+      if (u.email) c.email = *u.email;
+      if (u.city) c.city = *u.city;
+      if (u.province) c.province = *u.province;
+    });
+  } else if (type == events::order_placed::kType) {
+    BOOST_OUTCOME_TRY(auto p, decode_event<events::order_placed>(e));
+    if (p.customer_id.empty() || ctx.get(key("o", p.order_id))) return success();
+    customer_order co{p.customer_id, p.total, p.currency, t, true};
+    store(ctx, key("o", p.order_id), co);
+    ctx.put(key("co", p.customer_id, fixed20(t), p.order_id), "");
+    update(p.customer_id, [&](customer_record& c) {
+      c.order_count += 1;
+      if (p.currency == settings.currency) {
+        c.total_spent += p.total;
+      } else {
+        c.orders_other_currency += 1;
+      }
+      if (t < c.first_seen_us) {
+        c.first_seen_us = t;
+        c.created_at = format_rfc3339(from_micros(t));
+      }
+      if (c.name.empty()) c.name = p.customer.name;
+      if (c.phone.empty()) c.phone = p.customer.phone;
+      if (c.city.empty()) c.city = p.customer.city;
+      if (c.province.empty()) c.province = p.customer.province;
+      recompute_order_span(ctx, c);
+    });
+  } else if (type == events::order_status_changed::kType) {
+    BOOST_OUTCOME_TRY(auto s, decode_event<events::order_status_changed>(e));
+    if (s.to != "cancelled") return success();
+    std::string ok = key("o", s.order_id);
+    auto co = load<customer_order>(ctx, ok);
+    if (!co || !co->counted) return success();
+    co->counted = false;
+    store(ctx, ok, *co);
+    ctx.del(key("co", co->customer_id, fixed20(co->time_us), s.order_id));
+    update(co->customer_id, [&](customer_record& c) {
+      c.order_count -= 1;
+      if (co->currency == settings.currency) {
+        c.total_spent -= co->total;
+      } else {
+        c.orders_other_currency -= 1;
+      }
+      recompute_order_span(ctx, c);
+    });
+  } else if (type == events::settings_changed::kType) {
+    BOOST_OUTCOME_TRY(auto s, decode_event<events::settings_changed>(e));
+    shop_settings next = settings;
+    next.apply(s);
+    store(ctx, "meta/settings", next.to_event());
+    bool thresholds = next.big_spender_min_spend != settings.big_spender_min_spend ||
+                      next.loyal_min_orders != settings.loyal_min_orders ||
+                      next.inactive_after_days != settings.inactive_after_days ||
+                      next.new_member_days != settings.new_member_days;
+    settings = next;
+    if (thresholds) {
+      std::vector<std::string> ids;
+      ctx.scan("c/", prefix_end("c/"), [&](std::string_view k, std::string_view) {
+        ids.emplace_back(k.substr(2));
+        return true;
+      });
+      for (const auto& id : ids) update(id, [](customer_record&) {});
+    }
+  } else if (type == events::clock_ticked::kType) {
+    // Customers whose time-based segments flip at or before now.
+    std::vector<std::string> due;
+    std::string end = "due/" + fixed20(now + 1);
+    ctx.scan("due/", end, [&](std::string_view k, std::string_view) {
+      due.emplace_back(k.substr(k.rfind('/') + 1));
+      return true;
+    });
+    for (const auto& id : due) update(id, [](customer_record&) {});
+  }
+  return success();
+}
+
+namespace customers_query {
+
+std::optional<customer_record> get(const read_view& v, std::string_view id) {
+  return load<customer_record>(v, key("c", id));
+}
+
+std::optional<std::string> by_phone(const read_view& v, std::string_view e164) {
+  return v.get(key("p", e164));
+}
+
+namespace {
+bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != hay.end();
+}
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && icontains(a, b);
+}
+}  // namespace
+
+customer_page list(const read_view& v, const customer_filter& f) {
+  std::string prefix = f.segment.empty() ? "c/" : key("g", f.segment) + "/";
+  std::string end = prefix_end(prefix);
+  if (!f.cursor.empty() && f.cursor.rfind(prefix, 0) == 0 && f.cursor < end) end = f.cursor;
+  size_t limit = std::clamp<size_t>(f.limit, 1, 500);
+  customer_page page;
+  std::string last;
+  v.scan(
+      prefix, end,
+      [&](std::string_view k, std::string_view val) {
+        std::optional<customer_record> c;
+        if (f.segment.empty()) {
+          auto r = events::decode_payload<customer_record>(val);
+          if (r) c = std::move(r).value();
+        } else {
+          c = get(v, k.substr(prefix.size()));
+        }
+        if (!c) return true;
+        if (!f.city.empty() && !iequals(c->city, f.city)) return true;
+        if (!f.q.empty() && !icontains(c->name, f.q) && !icontains(c->phone, f.q) &&
+            !icontains(c->email, f.q))
+          return true;
+        if (page.items.size() == limit) {
+          page.next_cursor = last;
+          return false;
+        }
+        page.items.push_back(std::move(*c));
+        last = std::string(k);
+        return true;
+      },
+      /*reverse=*/true);
+  return page;
+}
+
+std::vector<customer_record> top(const read_view& v, std::string_view by, size_t limit) {
+  std::string prefix = by == "spend" ? "ts/" : "tc/";
+  std::vector<customer_record> out;
+  v.scan(
+      prefix, prefix_end(prefix),
+      [&](std::string_view k, std::string_view) {
+        if (auto c = get(v, k.substr(k.rfind('/') + 1))) {
+          if (c->order_count > 0) out.push_back(std::move(*c));
+        }
+        return out.size() < limit;
+      },
+      /*reverse=*/true);
+  return out;
+}
+
+std::vector<geo_record> geo(const read_view& v) {
+  std::vector<geo_record> out;
+  v.scan("geo/", prefix_end("geo/"), [&](std::string_view, std::string_view val) {
+    if (auto g = events::decode_payload<geo_record>(val)) out.push_back(std::move(g).value());
+    return true;
+  });
+  return out;
+}
+
+}  // namespace customers_query
+}  // namespace roms::projections

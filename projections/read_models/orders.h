@@ -1,0 +1,62 @@
+// The orders read model (column family "orders").
+//
+// Key layout:
+//   o/<order_id>                                → order_record JSON (with its timeline)
+//   t/<created_us:20>/<order_id>                → ""   all orders, by creation time
+//   s/<status>/<created_us:20>/<order_id>       → ""   by status
+//   c/<customer_id>/<created_us:20>/<order_id>  → ""   by customer
+//   x/<channel>/<external_id>                   → order_id
+//   n/<status>                                  → count of orders in that status (decimal)
+// Lists are read newest first by reverse scans; a cursor is the last index key returned.
+//
+// Ordering: every event it folds is in the order's own stream, so one partition, in order.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "projections/projection.h"
+#include "projections/read_models/records.h"
+
+namespace roms::projections {
+
+class orders_projection final : public projection {
+ public:
+  explicit orders_projection(bool single_partition = true) : single_(single_partition) {}
+  std::string_view name() const override { return "orders"; }
+  uint32_t version() const override { return 1; }
+  bool wants(std::string_view type) const override;
+  result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
+
+ private:
+  bool single_;
+};
+
+struct order_filter {
+  std::string status;       // empty = any
+  std::string customer_id;  // empty = any
+  std::string channel;      // empty = any
+  int64_t from_us = 0;      // inclusive; 0 = no bound
+  int64_t to_us = 0;        // exclusive; 0 = no bound
+  std::string q;            // case-insensitive substring of id, external id, name, phone
+  size_t limit = 50;
+  std::string cursor;       // from a previous page
+};
+
+struct order_page {
+  std::vector<order_record> items;
+  std::string next_cursor;  // empty = no more
+};
+
+namespace orders_query {
+std::optional<order_record> get(const read_view& v, std::string_view order_id);
+std::optional<std::string> get_json(const read_view& v, std::string_view order_id);
+std::optional<std::string> by_external_id(const read_view& v, std::string_view channel,
+                                          std::string_view external_id);
+order_page list(const read_view& v, const order_filter& f);
+// Counts per status (for the dashboard).
+std::vector<std::pair<std::string, int64_t>> count_by_status(const read_view& v);
+}  // namespace orders_query
+
+}  // namespace roms::projections

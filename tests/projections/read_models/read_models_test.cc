@@ -1,0 +1,425 @@
+// Each read model's fold on hand-written event sequences.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "events/types.h"
+#include "projections/read_models.h"
+#include "tests/projections/read_models/memory_store.h"
+
+namespace roms::projections {
+namespace {
+
+using testing::memory_store;
+constexpr int64_t kDay = 86'400'000'000LL;
+// 2026-11-01T00:00:00Z
+constexpr int64_t kT0 = 1'793'491'200'000'000LL;
+
+struct sequence {
+  std::vector<events::stored_event> events;
+  template <class T>
+  void add(std::string stream, int64_t time_us, const T& payload, std::string actor = "test") {
+    events::stored_event e;
+    e.position = {0, static_cast<int64_t>(events.size())};
+    e.event.id = "id-" + std::to_string(events.size());
+    e.event.type = std::string(T::kType);
+    e.event.version = T::kVersion;
+    e.event.stream = std::move(stream);
+    e.event.time = from_micros(time_us);
+    e.event.actor = std::move(actor);
+    e.event.payload = events::encode_payload(payload);
+    events.push_back(std::move(e));
+  }
+  void fold(projection& p, memory_store& s) const {
+    for (const auto& e : events) {
+      if (!p.wants(e.event.type)) continue;
+      auto r = p.apply(e, s);
+      ASSERT_TRUE(r) << r.error().message;
+    }
+  }
+};
+
+events::order_placed order(std::string id, std::string customer, int64_t total,
+                           std::vector<events::order_item> items = {}) {
+  events::order_placed o;
+  o.order_id = std::move(id);
+  o.external_id = "ext-" + o.order_id;
+  o.channel = "web";
+  o.customer_id = std::move(customer);
+  o.customer.name = "Budi";
+  o.customer.phone = "+6281234567890";
+  o.customer.city = "Bandung";
+  o.customer.province = "Jawa Barat";
+  o.items = std::move(items);
+  o.total = total;
+  return o;
+}
+
+events::order_status_changed status(std::string id, std::string from, std::string to) {
+  return {std::move(id), std::move(from), std::move(to), "", "", ""};
+}
+
+events::customer_registered customer(std::string id, std::string phone, std::string name,
+                                     std::string city = "Bandung") {
+  events::customer_registered c;
+  c.customer_id = std::move(id);
+  c.phone = std::move(phone);
+  c.name = std::move(name);
+  c.city = std::move(city);
+  c.province = "Jawa Barat";
+  return c;
+}
+
+// ---------------------------------------------------------------- orders
+
+TEST(OrdersReadModel, ListsNewestFirstAndFollowsStatus) {
+  sequence s;
+  s.add("ord_1", kT0, order("ord_1", "cus_1", 90000));
+  s.add("ord_2", kT0 + 1000, order("ord_2", "cus_2", 50000));
+  s.add("ord_3", kT0 + 2000, order("ord_3", "cus_1", 70000));
+  s.add("ord_1", kT0 + 3000, status("ord_1", "pending", "shipped"));
+  orders_projection p;
+  memory_store m;
+  s.fold(p, m);
+
+  auto all = orders_query::list(m, {});
+  ASSERT_EQ(all.items.size(), 3u);
+  EXPECT_EQ(all.items[0].id, "ord_3");
+  EXPECT_EQ(all.items[2].id, "ord_1");
+  EXPECT_TRUE(all.next_cursor.empty());
+
+  auto shipped = orders_query::list(m, {.status = "shipped"});
+  ASSERT_EQ(shipped.items.size(), 1u);
+  EXPECT_EQ(shipped.items[0].id, "ord_1");
+  EXPECT_EQ(shipped.items[0].timeline.size(), 2u);
+  EXPECT_EQ(shipped.items[0].timeline[1].status, "shipped");
+  EXPECT_EQ(orders_query::list(m, {.status = "pending"}).items.size(), 2u);
+
+  auto mine = orders_query::list(m, {.customer_id = "cus_1"});
+  ASSERT_EQ(mine.items.size(), 2u);
+  EXPECT_EQ(mine.items[0].id, "ord_3");
+
+  EXPECT_EQ(orders_query::by_external_id(m, "web", "ext-ord_2"), "ord_2");
+  auto counts = orders_query::count_by_status(m);
+  EXPECT_EQ(counts[0], (std::pair<std::string, int64_t>{"pending", 2}));
+  EXPECT_EQ(counts[2], (std::pair<std::string, int64_t>{"shipped", 1}));
+}
+
+TEST(OrdersReadModel, CursorPagesThroughEverythingOnce) {
+  sequence s;
+  for (int i = 0; i < 23; ++i) {
+    std::string id = "ord_" + std::to_string(100 + i);
+    s.add(id, kT0 + i * 1000, order(id, "cus_1", 1000));
+  }
+  orders_projection p;
+  memory_store m;
+  s.fold(p, m);
+  std::vector<std::string> seen;
+  order_filter f{.limit = 5};
+  for (int page = 0; page < 10; ++page) {
+    auto r = orders_query::list(m, f);
+    for (auto& o : r.items) seen.push_back(o.id);
+    if (r.next_cursor.empty()) break;
+    f.cursor = r.next_cursor;
+  }
+  ASSERT_EQ(seen.size(), 23u);
+  EXPECT_EQ(seen.front(), "ord_122");
+  EXPECT_EQ(seen.back(), "ord_100");
+  EXPECT_TRUE(std::is_sorted(seen.rbegin(), seen.rend()));
+}
+
+TEST(OrdersReadModel, FiltersByTimeRangeAndSearch) {
+  sequence s;
+  s.add("ord_a", kT0, order("ord_a", "cus_1", 1));
+  s.add("ord_b", kT0 + kDay, order("ord_b", "cus_1", 1));
+  s.add("ord_c", kT0 + 2 * kDay, order("ord_c", "cus_1", 1));
+  orders_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto r = orders_query::list(m, {.from_us = kT0 + kDay, .to_us = kT0 + 2 * kDay});
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].id, "ord_b");
+  EXPECT_EQ(orders_query::list(m, {.q = "EXT-ORD_C"}).items.size(), 1u);
+}
+
+// ---------------------------------------------------------------- customers
+
+TEST(CustomersReadModel, TotalsAndSegmentsFromOrders) {
+  sequence s;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Budi123"));
+  for (int i = 0; i < 4; ++i) {
+    std::string id = "ord_" + std::to_string(i);
+    s.add(id, kT0 + (i + 1) * kDay, order(id, "cus_1", 300'000));
+  }
+  s.add("cus_1", kT0 + 5 * kDay, events::customer_renamed{"cus_1", "Budi Santoso"});
+  customers_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto c = customers_query::get(m, "cus_1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->name, "Budi Santoso");
+  EXPECT_EQ(c->order_count, 4);
+  EXPECT_EQ(c->total_spent, 1'200'000);
+  EXPECT_EQ(c->segments, (std::vector<std::string>{"big_spender", "loyal", "new_member"}));
+  EXPECT_EQ(c->primary_segment, "big_spender");
+  EXPECT_EQ(customers_query::by_phone(m, "+6281111111111"), "cus_1");
+  EXPECT_EQ(customers_query::list(m, {.segment = "loyal"}).items.size(), 1u);
+  EXPECT_EQ(customers_query::list(m, {.segment = "regular"}).items.size(), 0u);
+}
+
+TEST(CustomersReadModel, CancelledOrdersCountForNothing) {
+  sequence s;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Ani"));
+  s.add("ord_1", kT0 + 1, order("ord_1", "cus_1", 900'000));
+  s.add("ord_2", kT0 + 2, order("ord_2", "cus_1", 200'000));
+  s.add("ord_2", kT0 + 3, status("ord_2", "pending", "cancelled"));
+  s.add("ord_2", kT0 + 4, status("ord_2", "cancelled", "cancelled"));  // twice: no effect
+  customers_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto c = customers_query::get(m, "cus_1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->order_count, 1);
+  EXPECT_EQ(c->total_spent, 900'000);
+  EXPECT_EQ(c->last_order_us, kT0 + 1);
+  EXPECT_EQ(std::find(c->segments.begin(), c->segments.end(), "big_spender"), c->segments.end());
+}
+
+TEST(CustomersReadModel, TimePassingThroughTheLogChangesSegments) {
+  sequence s;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Citra"));
+  s.add("ord_1", kT0 + kDay, order("ord_1", "cus_1", 10'000));
+  customers_projection p;
+  memory_store m;
+  s.fold(p, m);
+  EXPECT_EQ(customers_query::get(m, "cus_1")->segments, std::vector<std::string>{"new_member"});
+
+  // No tick yet at day 31: nothing changes by itself (no wall clock in the fold).
+  sequence later;
+  later.events = s.events;
+  later.add("clock", kT0 + 31 * kDay, events::clock_ticked{});
+  memory_store m2;
+  later.fold(p, m2);
+  EXPECT_EQ(customers_query::get(m2, "cus_1")->segments, std::vector<std::string>{"regular"});
+
+  later.add("clock", kT0 + kDay + 60 * kDay, events::clock_ticked{});  // exactly 60 days
+  memory_store m3;
+  later.fold(p, m3);
+  EXPECT_EQ(customers_query::get(m3, "cus_1")->segments, std::vector<std::string>{"regular"});
+  later.add("clock", kT0 + kDay + 60 * kDay + 60'000'000, events::clock_ticked{});
+  memory_store m4;
+  later.fold(p, m4);
+  EXPECT_EQ(customers_query::get(m4, "cus_1")->segments, std::vector<std::string>{"inactive"});
+  EXPECT_EQ(customers_query::list(m4, {.segment = "inactive"}).items.size(), 1u);
+
+  // A new order makes them active again.
+  later.add("ord_2", kT0 + 70 * kDay, order("ord_2", "cus_1", 10'000));
+  memory_store m5;
+  later.fold(p, m5);
+  EXPECT_EQ(customers_query::get(m5, "cus_1")->segments, std::vector<std::string>{"regular"});
+}
+
+TEST(CustomersReadModel, ThresholdsFromSettingsReevaluateEveryone) {
+  sequence s;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Dewi"));
+  s.add("ord_1", kT0 + 1, order("ord_1", "cus_1", 600'000));
+  events::settings_changed c;
+  c.big_spender_min_spend = 500'000;
+  s.add("settings", kT0 + 2, c);
+  customers_projection p;
+  memory_store m;
+  s.fold(p, m);
+  EXPECT_EQ(customers_query::get(m, "cus_1")->primary_segment, "big_spender");
+}
+
+TEST(CustomersReadModel, ConvergesWhateverTheCrossStreamOrder) {
+  // Kafka may deliver the customer's and the orders' partitions in any interleaving; the
+  // per-stream order is kept. Every interleaving must give the same read model.
+  sequence s;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Eko", "Surabaya"));
+  s.add("ord_1", kT0 + 10, order("ord_1", "cus_1", 400'000));
+  s.add("ord_2", kT0 + 20, order("ord_2", "cus_1", 700'000));
+  s.add("ord_2", kT0 + 30, status("ord_2", "pending", "cancelled"));
+  s.add("cus_1", kT0 + 40, events::customer_renamed{"cus_1", "Eko P."});
+  s.add("clock", kT0 + 35 * kDay, events::clock_ticked{});
+  customers_projection p;
+  memory_store reference;
+  s.fold(p, reference);
+
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    // Shuffle, then restore each stream's own order.
+    std::vector<size_t> idx(s.events.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::shuffle(idx.begin(), idx.end(), rng);
+    std::map<std::string, std::vector<size_t>> by_stream;
+    for (size_t i = 0; i < s.events.size(); ++i) by_stream[s.events[i].event.stream].push_back(i);
+    std::map<std::string, size_t> next;
+    sequence shuffled;
+    for (size_t i : idx) {
+      const auto& stream = s.events[i].event.stream;
+      shuffled.events.push_back(s.events[by_stream[stream][next[stream]++]]);
+    }
+    memory_store m;
+    shuffled.fold(p, m);
+    EXPECT_EQ(m.data(), reference.data()) << "round " << round;
+  }
+}
+
+TEST(CustomersReadModel, TopAndGeo) {
+  sequence s;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "A", "Bandung"));
+  s.add("cus_2", kT0, customer("cus_2", "+6281111111112", "B", "Medan"));
+  s.add("ord_1", kT0 + 1, order("ord_1", "cus_1", 100));
+  s.add("ord_2", kT0 + 2, order("ord_2", "cus_2", 500));
+  s.add("ord_3", kT0 + 3, order("ord_3", "cus_2", 500));
+  customers_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto top = customers_query::top(m, "spend", 10);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].id, "cus_2");
+  auto geo = customers_query::geo(m);
+  ASSERT_EQ(geo.size(), 2u);
+  int64_t revenue = 0;
+  for (auto& g : geo) revenue += g.revenue;
+  EXPECT_EQ(revenue, 1100);
+}
+
+// ---------------------------------------------------------------- catalog
+
+events::product_defined product(std::string id, std::string sku, int64_t min_stock) {
+  events::product_defined p;
+  p.product_id = std::move(id);
+  p.sku = std::move(sku);
+  p.name = "Kopi Bubuk 250g";
+  p.price = 45000;
+  p.cost = 30000;
+  p.min_stock = min_stock;
+  p.cross_sell = "Kak, sekalian Gula Aren-nya biar makin nikmat!";
+  return p;
+}
+
+TEST(CatalogReadModel, ReservesShipsAndReleases) {
+  sequence s;
+  s.add("prd_1", kT0, product("prd_1", "KOPI-250", 5));
+  s.add("prd_1", kT0 + 1, events::stock_adjusted{"prd_1", "main", 20, "received"});
+  s.add("ord_1", kT0 + 2,
+        order("ord_1", "cus_1", 90000, {{"prd_1", "KOPI-250", "Kopi", 3, 45000, false, false}}));
+  s.add("ord_2", kT0 + 3,
+        order("ord_2", "cus_1", 45000, {{"prd_1", "KOPI-250", "Kopi", 10, 45000, false, false}}));
+  catalog_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto pr = catalog_query::get(m, "prd_1");
+  ASSERT_TRUE(pr);
+  EXPECT_EQ(pr->on_hand, 20);
+  EXPECT_EQ(pr->reserved, 13);
+  EXPECT_EQ(pr->available, 7);
+  EXPECT_FALSE(pr->below_min);
+
+  s.add("ord_1", kT0 + 4, status("ord_1", "pending", "shipped"));
+  s.add("ord_1", kT0 + 5, status("ord_1", "shipped", "delivered"));  // no second decrease
+  s.add("ord_2", kT0 + 6, status("ord_2", "pending", "cancelled"));
+  memory_store m2;
+  s.fold(p, m2);
+  pr = catalog_query::get(m2, "prd_1");
+  EXPECT_EQ(pr->on_hand, 17);
+  EXPECT_EQ(pr->reserved, 0);
+  EXPECT_EQ(pr->available, 17);
+}
+
+TEST(CatalogReadModel, BelowMinimumListAndTransfers) {
+  sequence s;
+  s.add("prd_1", kT0, product("prd_1", "KOPI-250", 5));
+  s.add("prd_2", kT0, product("prd_2", "GULA-1", 2));
+  s.add("prd_1", kT0 + 1, events::stock_adjusted{"prd_1", "main", 4, "received"});
+  s.add("prd_2", kT0 + 1, events::stock_adjusted{"prd_2", "main", 10, "received"});
+  s.add("warehouse-bdg", kT0 + 2, events::warehouse_created{"bdg", "Gudang Bandung"});
+  s.add("prd_2", kT0 + 3, events::stock_transferred{"prd_2", "main", "bdg", 6});
+  catalog_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto low = catalog_query::below_min(m);
+  ASSERT_EQ(low.size(), 1u);
+  EXPECT_EQ(low[0].sku, "KOPI-250");
+  auto rows = catalog_query::stock_of(m, "prd_2");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].warehouse, "bdg");
+  EXPECT_EQ(rows[0].on_hand, 6);
+  EXPECT_EQ(rows[1].on_hand, 4);
+  EXPECT_EQ(catalog_query::get(m, "prd_2")->on_hand, 10);
+  EXPECT_EQ(catalog_query::stock(m, "bdg", false).size(), 1u);
+  EXPECT_EQ(catalog_query::warehouses(m).size(), 2u);
+  EXPECT_EQ(catalog_query::by_sku(m, "GULA-1"), "prd_2");
+}
+
+TEST(CatalogReadModel, SkuChangeMovesTheIndexAndFiltersWork) {
+  sequence s;
+  s.add("prd_1", kT0, product("prd_1", "KOPI-250", 0));
+  events::product_updated u;
+  u.product_id = "prd_1";
+  u.sku = "KOPI-250G";
+  u.price = 47000;
+  s.add("prd_1", kT0 + 1, u);
+  catalog_projection p;
+  memory_store m;
+  s.fold(p, m);
+  EXPECT_FALSE(catalog_query::by_sku(m, "KOPI-250"));
+  EXPECT_EQ(catalog_query::by_sku(m, "KOPI-250G"), "prd_1");
+  EXPECT_EQ(catalog_query::get(m, "prd_1")->price, 47000);
+  EXPECT_EQ(catalog_query::list(m, {.max_price = 46000}).items.size(), 0u);
+  EXPECT_EQ(catalog_query::list(m, {.q = "kopi"}).items.size(), 1u);
+  EXPECT_EQ(catalog_query::list(m, {.in_stock_only = true}).items.size(), 0u);
+}
+
+// ---------------------------------------------------------------- daily
+
+TEST(DailyReadModel, BucketsByJakartaDayAndUndoesCancels) {
+  sequence s;
+  // 2026-11-01T16:59:59Z is 23:59:59 WIB on Nov 1; 17:00:00Z is Nov 2 in Jakarta.
+  int64_t before_midnight = kT0 + 16 * 3600'000'000LL + 3599'000'000LL;
+  int64_t after_midnight = kT0 + 17 * 3600'000'000LL;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "F"));
+  s.add("ord_1", before_midnight,
+        order("ord_1", "cus_1", 100, {{"prd_1", "A", "A", 2, 50, false, false}}));
+  s.add("ord_2", after_midnight, order("ord_2", "cus_1", 300));
+  s.add("ord_3", after_midnight + 1, order("ord_3", "cus_1", 50));
+  s.add("ord_3", after_midnight + 2, status("ord_3", "pending", "cancelled"));
+  daily_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto d1 = daily_query::day(m, "2026-11-01");
+  ASSERT_TRUE(d1);
+  EXPECT_EQ(d1->orders, 1);
+  EXPECT_EQ(d1->revenue, 100);
+  EXPECT_EQ(d1->items_sold, 2);
+  EXPECT_EQ(d1->new_customers, 1);
+  auto d2 = daily_query::day(m, "2026-11-02");
+  ASSERT_TRUE(d2);
+  EXPECT_EQ(d2->orders, 1);
+  EXPECT_EQ(d2->revenue, 300);
+  EXPECT_EQ(d2->cancelled, 1);
+  auto r = daily_query::range(m, "2026-10-31", "2026-11-03");
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].orders, 0);
+  EXPECT_EQ(r[2].revenue, 300);
+}
+
+TEST(DailyReadModel, ForeignCurrencyIsNotRevenue) {
+  sequence s;
+  auto o = order("ord_1", "cus_1", 1999);
+  o.currency = "USD";
+  s.add("ord_1", kT0, o);
+  daily_projection p;
+  memory_store m;
+  s.fold(p, m);
+  auto d = daily_query::day(m, "2026-11-01");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->orders, 1);
+  EXPECT_EQ(d->revenue, 0);
+}
+
+}  // namespace
+}  // namespace roms::projections
