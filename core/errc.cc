@@ -9,7 +9,8 @@ constexpr std::string_view kNames[] = {
     "ok",          "invalid_argument", "malformed_json",     "too_large",    "not_found",
     "conflict",    "duplicate",        "invalid_transition", "out_of_stock", "io_error",
     "corruption",  "unavailable",      "timeout",            "closed",       "unsupported",
-    "locked",
+    "locked",      "duplicate_sku",    "idempotency_key_reused", "unknown_sku",  "unauthorized",
+    "forbidden",   "rate_limited",
 };
 
 class category final : public std::error_category {

@@ -28,6 +28,13 @@ enum class errc {
   closed,                 // the component was shut down
   unsupported,
   locked,                 // another process holds the data directory
+  // domain (appended: values are stable)
+  duplicate_sku,          // 409: a product with that SKU exists
+  idempotency_key_reused, // 409: same Idempotency-Key, different body
+  unknown_sku,            // 400: an API/manual order names a SKU the catalog lacks
+  unauthorized,           // 401: missing or invalid credentials
+  forbidden,              // 403: wrong role or scope, or missing CSRF token
+  rate_limited,           // 429
 };
 
 const std::error_category& roms_category() noexcept;

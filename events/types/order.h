@@ -57,12 +57,15 @@ struct order_placed {
   std::string note;
   std::string warehouse = "main";
   std::vector<std::string> flags;  // "unknown_sku", "backorder", "foreign_currency", "phone_invalid"
+  std::string idempotency_key;     // the API caller's Idempotency-Key, if any
+  std::string request_hash;        // SHA-256 of the request body that carried that key
   template <class V>
   void fields(V& v) {
     v("order_id", order_id); v("external_id", external_id); v("channel", channel);
     v("customer_id", customer_id); v("customer", customer); v("items", items);
     v("total", total); v("currency", currency); v("payment", payment); v("note", note);
-    v("warehouse", warehouse); v("flags", flags);
+    v("warehouse", warehouse); v("flags", flags); v("idempotency_key", idempotency_key);
+    v("request_hash", request_hash);
   }
 };
 

@@ -66,6 +66,8 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
     index_put(ctx, o);
     bump(ctx, o.status, 1);
     if (!o.external_id.empty()) ctx.put(key("x", o.channel, o.external_id), o.id);
+    if (!p.idempotency_key.empty())
+      store(ctx, key("i", p.idempotency_key), idempotency_record{o.id, p.request_hash});
     return success();
   }
 
@@ -98,6 +100,10 @@ std::optional<order_record> get(const read_view& v, std::string_view order_id) {
 
 std::optional<std::string> get_json(const read_view& v, std::string_view order_id) {
   return v.get(key("o", order_id));
+}
+
+std::optional<idempotency_record> by_idempotency_key(const read_view& v, std::string_view k) {
+  return load<idempotency_record>(v, key("i", k));
 }
 
 std::optional<std::string> by_external_id(const read_view& v, std::string_view channel,

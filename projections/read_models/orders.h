@@ -7,6 +7,7 @@
 //   c/<customer_id>/<created_us:20>/<order_id>  → ""   by customer
 //   x/<channel>/<external_id>                   → order_id
 //   n/<status>                                  → count of orders in that status (decimal)
+//   i/<idempotency_key>                         → idempotency_record JSON
 // Lists are read newest first by reverse scans; a cursor is the last index key returned.
 //
 // Ordering: every event it folds is in the order's own stream, so one partition, in order.
@@ -20,6 +21,13 @@
 #include "projections/read_models/records.h"
 
 namespace roms::projections {
+
+struct idempotency_record {
+  std::string order_id;
+  std::string request_hash;
+  template <class V>
+  void fields(V& v) { v("order_id", order_id); v("request_hash", request_hash); }
+};
 
 class orders_projection final : public projection {
  public:
@@ -52,6 +60,7 @@ struct order_page {
 namespace orders_query {
 std::optional<order_record> get(const read_view& v, std::string_view order_id);
 std::optional<std::string> get_json(const read_view& v, std::string_view order_id);
+std::optional<idempotency_record> by_idempotency_key(const read_view& v, std::string_view key);
 std::optional<std::string> by_external_id(const read_view& v, std::string_view channel,
                                           std::string_view external_id);
 order_page list(const read_view& v, const order_filter& f);
