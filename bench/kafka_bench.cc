@@ -92,7 +92,7 @@ int run(const std::string& brokers, int64_t events_per_scenario, size_t event_by
       return 1;
     }
     // Batch-1 scenarios are latency-bound (linger + a round trip per call): fewer events.
-    const int64_t total = s.batch == 1 ? std::min<int64_t>(events_per_scenario / 10 * s.threads, events_per_scenario)
+    const int64_t total = s.batch == 1 ? std::min<int64_t>(1000 * s.threads, events_per_scenario)
                                        : events_per_scenario;
     const int64_t per_thread = total / s.threads;
     std::vector<std::vector<envelope>> inputs(static_cast<size_t>(s.threads));
