@@ -194,6 +194,7 @@ class log_core {
   void publish(int64_t end);
   void update_id_index();
   void fail(const error_info& e);
+  result_msg<bool> holds_id_at(int64_t offset, std::string_view id);
 
   const fs::path dir_;
   const fs::path log_dir_;
@@ -241,6 +242,7 @@ class log_core {
   std::vector<std::string_view> lookup_ids_;
   std::vector<std::optional<int64_t>> lookup_out_;
   std::vector<std::pair<std::string_view, int64_t>> index_batch_;
+  record_cursor point_reader_{8 << 10};
 };
 
 // ---- log_cursor ----------------------------------------------------------------------------
@@ -743,6 +745,26 @@ void log_core::fail(const error_info& e) {
   if (!failed_) failed_ = e.code;
 }
 
+// True if the record at `offset` (below the end) has event id `id`.
+result_msg<bool> log_core::holds_id_at(int64_t offset, std::string_view id) {
+  if (offset >= active_.offset) return false;
+  auto seg = find_segment(offset);
+  if (!seg) return false;
+  auto e = seg->floor(offset);
+  point_reader_.reset(seg->fd(), &seg->path(), e.pos, seg->size());
+  record_view rec;
+  for (int64_t o = e.offset; o <= offset; ++o) {
+    BOOST_OUTCOME_TRY(auto step, point_reader_.next(rec));
+    if (step != record_cursor::step::record || rec.offset != o) {
+      return make_error(errc::corruption, seg->path().string() + ": cannot read offset " +
+                                              std::to_string(o) + " (" + step_name(step) + ")");
+    }
+  }
+  std::string_view found;
+  int64_t time;
+  return internal::decode_id_time(rec.body, found, time) && found == id;
+}
+
 void log_core::write_group(std::vector<append_request*>& batch) {
   records_.clear();
   buffer_.clear();
@@ -765,7 +787,15 @@ void log_core::write_group(std::vector<append_request*>& batch) {
     return fail_all(failed_);
   }
   for (size_t i = 0; i < lookup_ids_.size(); ++i) {
-    if (lookup_out_[i]) seen_[lookup_ids_[i]] = *lookup_out_[i];
+    if (!lookup_out_[i]) continue;
+    // A hit is checked against the log before the event is dropped as a duplicate: an index
+    // that is stale (ahead of a repaired log, or damaged) must never lose an event.
+    auto holds = holds_id_at(*lookup_out_[i], lookup_ids_[i]);
+    if (!holds) {
+      fail(holds.error());
+      return fail_all(failed_);
+    }
+    if (holds.value()) seen_[lookup_ids_[i]] = *lookup_out_[i];
   }
 
   // 2. Offsets: the first occurrence of a new id takes the next offset; any other

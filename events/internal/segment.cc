@@ -12,7 +12,6 @@ namespace roms::events::internal {
 namespace {
 
 constexpr size_t kDigits = 20;
-constexpr size_t kReadChunk = 256 << 10;
 
 }  // namespace
 
@@ -152,7 +151,7 @@ result_msg<record_cursor::step> record_cursor::next(record_view& out) {
     }
     // Refill: keep the partial record at the front and read up to the limit.
     size_t keep = buf_len_ - off;
-    size_t need = kReadChunk;
+    size_t need = chunk_;
     if (keep >= kRecordHeaderBytes) {
       uint32_t length;
       std::memcpy(&length, buf_.data() + off + 4, 4);

@@ -63,6 +63,9 @@ result_msg<void> write_idx(const std::filesystem::path& p, const std::vector<ind
 // past `limit` are never read, so a limit at the durable end never sees unsynced data.
 class record_cursor {
  public:
+  // `chunk`: bytes per read; small for point lookups, large for scans.
+  explicit record_cursor(size_t chunk = 256 << 10) : chunk_(chunk) {}
+
   enum class step {
     record,  // `out` holds the next record, valid until the next call
     end,     // exactly at limit
@@ -78,6 +81,7 @@ class record_cursor {
   result_msg<step> next(record_view& out);
 
  private:
+  size_t chunk_;
   int fd_ = -1;
   const std::filesystem::path* path_ = nullptr;
   uint64_t pos_ = 0;
