@@ -584,6 +584,23 @@ result_msg<void> projection_store::flush() {
   return success();
 }
 
+result_msg<void> projection_store::flush(const std::vector<std::shared_ptr<fold_target>>& targets) {
+  if (read_only()) return success();
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  for (const auto& t : targets) {
+    auto g = std::dynamic_pointer_cast<gen_cf>(t);
+    if (!g || g->db() != impl_->db_)
+      return make_error(errc::invalid_argument, "not a generation of this store");
+    if (!g->dropped) cfs.push_back(g->cf());
+  }
+  if (cfs.empty()) return success();
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  auto s = impl_->db_->db->Flush(fo, cfs);
+  if (!s.ok()) return internal::rocks_error(s, "flush");
+  return success();
+}
+
 result_msg<checkpoint_info> projection_store::checkpoint() {
   if (read_only()) return make_error(errc::unsupported, "the projections store is read-only");
   std::lock_guard cl(impl_->checkpoint_mu_);

@@ -158,8 +158,11 @@ class projection_store : public std::enable_shared_from_this<projection_store> {
   result_msg<void> switch_to(const std::shared_ptr<fold_target>& t);
   // Drops a generation that never became live.
   result_msg<void> discard(const std::shared_ptr<fold_target>& t);
-  // Flushes every memtable to SST files (after no_wal folds that stay live, e.g. restore).
+  // Flushes every live generation's memtables to SST files (after no_wal folds that stay
+  // live, e.g. restore).
   result_msg<void> flush();
+  // Flushes these generations (live or not).
+  result_msg<void> flush(const std::vector<std::shared_ptr<fold_target>>& targets);
 
   // --- checkpoints ---
 

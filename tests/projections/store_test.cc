@@ -1,0 +1,426 @@
+#include "projections/store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/errc.h"
+#include "tests/projections/engine_testing.h"
+#include "tests/testing/temp_dir.h"
+
+namespace roms::projections {
+namespace {
+
+using testing::kv_projection;
+using testing::kv_set;
+using testing::make_event;
+
+events::stored_event ev(int32_t part, int64_t off, std::string type, std::string stream,
+                        std::string payload) {
+  return {{part, off}, make_event(std::move(type), std::move(stream), std::move(payload),
+                                  1'700'000'000'000'000 + off, "id" + std::to_string(off))};
+}
+
+events::stored_event set(int64_t off, std::string k, std::string v, int32_t part = 0) {
+  return ev(part, off, "kv.set", "s", events::encode_payload(kv_set{std::move(k), std::move(v)}));
+}
+
+// A projection that records what the fold context shows it, for overlay semantics.
+class probe_projection final : public projection {
+ public:
+  std::function<void(const events::stored_event&, fold_context&)> fn;
+  std::string_view name() const override { return "probe"; }
+  uint32_t version() const override { return 1; }
+  bool wants(std::string_view) const override { return true; }
+  result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override {
+    fn(e, ctx);
+    return success();
+  }
+};
+
+std::shared_ptr<projection_store> open_store(const std::filesystem::path& dir,
+                                             std::vector<std::shared_ptr<projection>> models,
+                                             store_options o = {}) {
+  auto s = projection_store::open(dir, std::move(models), o);
+  if (!s) ADD_FAILURE() << s.error().message;
+  if (!s) std::abort();
+  return s.value();
+}
+
+TEST(ProjectionStore, NewProjectionIsStaleUntilBuiltAndResetPolicyStartsFresh) {
+  testing::temp_dir d;
+  {
+    auto s = open_store(d.path(), {std::make_shared<kv_projection>()});
+    auto i = s->info("kv").value();
+    EXPECT_EQ(i.stored_version, 0u);
+    EXPECT_TRUE(i.stale());
+    EXPECT_TRUE(i.position.empty());
+  }
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  auto i = s->info("kv").value();
+  EXPECT_EQ(i.stored_version, 1u);
+  EXPECT_FALSE(i.stale());
+}
+
+TEST(ProjectionStore, CommitsWritesAndPositionTogetherAndSkipsAppliedEvents) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  {
+    auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+    fold_batch b(*s, {s->live("kv")}, durability::wal);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.apply(set(1, "b", "2")));
+    EXPECT_EQ(b.position(0), (std::vector<int64_t>{2}));
+    EXPECT_TRUE(s->live("kv")->position().empty());  // not committed yet
+    ASSERT_TRUE(b.commit());
+    EXPECT_EQ(s->live("kv")->position(), (std::vector<int64_t>{2}));
+    EXPECT_GT(b.last_commit_keys(), 0u);
+  }
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  EXPECT_EQ(s->info("kv").value().position, (std::vector<int64_t>{2}));
+  auto v = s->view("kv").value();
+  EXPECT_EQ(v->get("k/a"), "1");
+  EXPECT_EQ(v->get("k/b"), "2");
+  EXPECT_EQ(v->get("n/s"), "2");
+  // Offsets below the position are not applied again.
+  fold_batch b(*s, {s->live("kv")}, durability::wal);
+  ASSERT_TRUE(b.apply(set(1, "b", "changed")));
+  ASSERT_TRUE(b.apply(set(2, "c", "3")));
+  ASSERT_TRUE(b.commit());
+  v = s->view("kv").value();
+  EXPECT_EQ(v->get("k/b"), "2");
+  EXPECT_EQ(v->get("k/c"), "3");
+  EXPECT_EQ(v->get("n/s"), "3");
+}
+
+TEST(ProjectionStore, PositionsArePerPartition) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch b(*s, {s->live("kv")}, durability::wal);
+  ASSERT_TRUE(b.apply(set(0, "a", "1", 2)));
+  ASSERT_TRUE(b.apply(set(5, "b", "1", 0)));
+  ASSERT_TRUE(b.commit());
+  EXPECT_EQ(s->live("kv")->position(), (std::vector<int64_t>{6, 0, 1}));
+  ASSERT_TRUE(b.apply(set(0, "a", "again", 2)));  // already applied on partition 2
+  ASSERT_TRUE(b.apply(set(0, "z", "1", 1)));      // partition 1 is new
+  ASSERT_TRUE(b.commit());
+  EXPECT_EQ(s->live("kv")->position(), (std::vector<int64_t>{6, 1, 1}));
+  EXPECT_EQ(s->view("kv").value()->get("k/a"), "1");
+}
+
+TEST(ProjectionStore, OverlayReadsOwnWritesAndScanMergesOverStore) {
+  testing::temp_dir d;
+  auto probe = std::make_shared<probe_projection>();
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {probe}, o);
+  {
+    probe->fn = [](const events::stored_event&, fold_context& c) {
+      c.put("a", "1");
+      c.put("c", "3");
+      c.put("e", "5");
+    };
+    fold_batch b(*s, {s->live("probe")}, durability::wal);
+    ASSERT_TRUE(b.apply(set(0, "x", "y")));
+    ASSERT_TRUE(b.commit());
+  }
+  std::vector<std::string> seen;
+  probe->fn = [&](const events::stored_event& e, fold_context& c) {
+    if (e.position.offset == 1) {
+      EXPECT_EQ(c.get("a"), "1");  // from the store
+      c.put("b", "2");             // new in the overlay
+      c.del("c");                  // deleted in the overlay
+      c.put("e", "55");            // overwritten in the overlay
+      EXPECT_EQ(c.get("b"), "2");
+      EXPECT_EQ(c.get("c"), std::nullopt);
+    } else {
+      c.scan("", "", [&](std::string_view k, std::string_view v) {
+        seen.push_back(std::string(k) + "=" + std::string(v));
+        return true;
+      });
+      std::vector<std::string> bounded;
+      c.scan("b", "e", [&](std::string_view k, std::string_view) {
+        bounded.emplace_back(k);
+        return true;
+      });
+      EXPECT_EQ(bounded, (std::vector<std::string>{"b"}));
+      int n = 0;
+      c.scan("a", "z", [&](std::string_view, std::string_view) { return ++n < 2; });
+      EXPECT_EQ(n, 2);  // f returning false stops
+    }
+  };
+  fold_batch b(*s, {s->live("probe")}, durability::wal);
+  ASSERT_TRUE(b.apply(set(1, "x", "y")));
+  ASSERT_TRUE(b.apply(set(2, "x", "y")));
+  // Reserved keys never show up in a scan, overlay or store.
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=1", "b=2", "e=55"}));
+  ASSERT_TRUE(b.commit());
+  auto v = s->view("probe").value();
+  EXPECT_EQ(v->get("b"), "2");
+  EXPECT_EQ(v->get("c"), std::nullopt);
+  EXPECT_EQ(v->get("e"), "55");
+}
+
+TEST(ProjectionStore, WritingAReservedKeyFailsNamingTheProjectionAndPosition) {
+  testing::temp_dir d;
+  auto probe = std::make_shared<probe_projection>();
+  probe->fn = [](const events::stored_event&, fold_context& c) { c.put("\xffroms.position", "x"); };
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {probe}, o);
+  fold_batch b(*s, {s->live("probe")}, durability::wal);
+  auto r = b.apply(set(7, "x", "y"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("'probe'"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("offset 7"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("reserved"), std::string::npos) << r.error().message;
+}
+
+TEST(ProjectionStore, ApplyErrorNamesPositionAndTypeAndCommitsNothing) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch b(*s, {s->live("kv")}, durability::wal);
+  ASSERT_TRUE(b.apply(set(0, "a", "1")));
+  auto r = b.apply(ev(3, 1, "poison", "s", "{}"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::invalid_argument));
+  EXPECT_NE(r.error().message.find("partition 3 offset 1 (poison v1"), std::string::npos)
+      << r.error().message;
+  b.reset();
+  ASSERT_TRUE(b.commit());
+  EXPECT_TRUE(s->live("kv")->position().empty());
+  EXPECT_EQ(s->view("kv").value()->get("k/a"), std::nullopt);
+}
+
+TEST(ProjectionStore, ViewIsASnapshotAndScansBothWays) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch b(*s, {s->live("kv")}, durability::wal);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(b.apply(set(i, std::to_string(i), "v")));
+  ASSERT_TRUE(b.commit());
+  auto v = s->view("kv").value();
+  ASSERT_TRUE(b.apply(set(5, "5", "v")));
+  ASSERT_TRUE(b.commit());
+  EXPECT_EQ(v->get("k/5"), std::nullopt);  // taken before
+  EXPECT_EQ(s->view("kv").value()->get("k/5"), "v");
+  std::vector<std::string> fwd, rev;
+  v->scan("k/1", "k/4", [&](std::string_view k, std::string_view) {
+    fwd.emplace_back(k);
+    return true;
+  });
+  v->scan("k/1", "k/4", [&](std::string_view k, std::string_view) {
+    rev.emplace_back(k);
+    return true;
+  }, true);
+  EXPECT_EQ(fwd, (std::vector<std::string>{"k/1", "k/2", "k/3"}));
+  EXPECT_EQ(rev, (std::vector<std::string>{"k/3", "k/2", "k/1"}));
+  // Reserved keys are invisible to views.
+  EXPECT_EQ(v->get("\xffroms.position"), std::nullopt);
+  size_t all = 0;
+  v->scan("", "", [&](std::string_view, std::string_view) {
+    ++all;
+    return true;
+  });
+  EXPECT_EQ(all, 6u);  // 5 keys + n/s
+}
+
+TEST(ProjectionStore, DigestCoversReadModelOnlyAndChangesWithAnyValue) {
+  testing::temp_dir d1, d2;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto a = open_store(d1.path(), {std::make_shared<kv_projection>()}, o);
+  auto b = open_store(d2.path(), {std::make_shared<kv_projection>()}, o);
+  {
+    fold_batch x(*a, {a->live("kv")}, durability::wal);
+    ASSERT_TRUE(x.apply(set(0, "a", "1")));
+    ASSERT_TRUE(x.apply(set(1, "b", "2")));
+    ASSERT_TRUE(x.commit());
+  }
+  {
+    // Same contents reached in two batches and at a different position: same digest.
+    fold_batch y(*b, {b->live("kv")}, durability::no_wal);
+    ASSERT_TRUE(y.apply(set(10, "a", "1")));
+    ASSERT_TRUE(y.commit());
+    ASSERT_TRUE(y.apply(set(11, "b", "2")));
+    ASSERT_TRUE(y.commit());
+  }
+  auto da = a->digest("kv").value();
+  EXPECT_EQ(da.size(), 64u);
+  EXPECT_EQ(da, b->digest("kv").value());
+  fold_batch y(*b, {b->live("kv")}, durability::wal);
+  ASSERT_TRUE(y.apply(set(12, "b", "3")));
+  ASSERT_TRUE(y.commit());
+  EXPECT_NE(da, b->digest("kv").value());
+  EXPECT_FALSE(a->digest("nope"));
+}
+
+TEST(ProjectionStore, GenerationSwitchKeepsOldViewsAndDropsOldData) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  {
+    fold_batch b(*s, {s->live("kv")}, durability::wal);
+    ASSERT_TRUE(b.apply(set(0, "old", "1")));
+    ASSERT_TRUE(b.commit());
+  }
+  auto old_view = s->view("kv").value();
+  auto old_target = s->live("kv");
+  auto old_gen = old_target->generation();
+  auto g = s->begin_generation("kv").value();
+  {
+    fold_batch b(*s, {g}, durability::no_wal);
+    ASSERT_TRUE(b.apply(set(0, "new", "1")));
+    ASSERT_TRUE(b.commit());
+  }
+  EXPECT_EQ(s->view("kv").value()->get("k/new"), std::nullopt);  // not live yet
+  ASSERT_TRUE(s->switch_to(g));
+  EXPECT_NE(s->live("kv")->generation(), old_gen);
+  EXPECT_EQ(s->view("kv").value()->get("k/new"), "1");
+  EXPECT_EQ(s->view("kv").value()->get("k/old"), std::nullopt);
+  // A view taken before the switch still reads the dropped generation.
+  EXPECT_EQ(old_view->get("k/old"), "1");
+  size_t n = 0;
+  old_view->scan("", "", [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  });
+  EXPECT_EQ(n, 2u);
+  // Writing to the replaced generation is refused.
+  {
+    fold_batch stale_writer(*s, {old_target}, durability::wal);
+    ASSERT_TRUE(stale_writer.apply(set(1, "late", "1")));
+    auto c = stale_writer.commit();
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, make_error_code(errc::conflict));
+  }
+  old_target.reset();
+  old_view.reset();
+  g.reset();  // any generation held keeps the DB open
+  s.reset();
+  // After reopening, the switched generation is live and its data survived (it was flushed
+  // although written without WAL).
+  auto s2 = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  EXPECT_EQ(s2->view("kv").value()->get("k/new"), "1");
+  EXPECT_EQ(s2->info("kv").value().position, (std::vector<int64_t>{1}));
+}
+
+TEST(ProjectionStore, UnfinishedGenerationIsDroppedOnOpen) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  uint64_t live_gen = 0;
+  {
+    auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+    live_gen = s->live("kv")->generation();
+    auto g = s->begin_generation("kv").value();
+    fold_batch b(*s, {g}, durability::no_wal);
+    ASSERT_TRUE(b.apply(set(0, "half", "1")));
+    ASSERT_TRUE(b.commit());
+  }
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  EXPECT_EQ(s->live("kv")->generation(), live_gen);
+  EXPECT_EQ(s->view("kv").value()->get("k/half"), std::nullopt);
+}
+
+TEST(ProjectionStore, ViewOutlivesStore) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  std::shared_ptr<const read_view> v;
+  {
+    auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+    fold_batch b(*s, {s->live("kv")}, durability::wal);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.commit());
+    v = s->view("kv").value();
+  }
+  EXPECT_EQ(v->get("k/a"), "1");
+}
+
+TEST(ProjectionStore, SecondWriterIsLockedOutButReadOnlyWorks) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  {
+    fold_batch b(*s, {s->live("kv")}, durability::wal);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.commit());
+    ASSERT_TRUE(s->flush());
+  }
+  auto second = projection_store::open(d.path(), {std::make_shared<kv_projection>()}, o);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, make_error_code(errc::locked)) << second.error().message;
+  store_options ro;
+  ro.read_only = true;
+  auto r = projection_store::open(d.path(), {std::make_shared<kv_projection>()}, ro);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value()->view("kv").value()->get("k/a"), "1");
+  EXPECT_EQ(r.value()->digest("kv").value(), s->digest("kv").value());
+  EXPECT_FALSE(r.value()->begin_generation("kv"));
+}
+
+TEST(ProjectionStore, CheckpointsRecordPositionsAndKeepTheLastK) {
+  testing::temp_dir d, into;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  o.keep_checkpoints = 2;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch b(*s, {s->live("kv")}, durability::wal);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(b.apply(set(i, "k" + std::to_string(i), "v")));
+    ASSERT_TRUE(b.commit());
+    auto cp = s->checkpoint();
+    ASSERT_TRUE(cp) << cp.error().message;
+    EXPECT_EQ(cp.value().projections.at("kv").position, (std::vector<int64_t>{i + 1}));
+  }
+  auto cps = projection_store::list_checkpoints(d.path());
+  ASSERT_EQ(cps.size(), 2u);
+  EXPECT_EQ(cps[0].sequence, 2u);
+  EXPECT_EQ(cps[1].sequence, 3u);
+  EXPECT_EQ(cps[0].projections.at("kv").position, (std::vector<int64_t>{2}));
+  EXPECT_EQ(cps[0].projections.at("kv").version, 1u);
+  ASSERT_TRUE(projection_store::copy_checkpoint(cps[0], into.path()));
+  EXPECT_FALSE(projection_store::copy_checkpoint(cps[0], into.path()));  // not twice
+  auto c = open_store(into.path(), {std::make_shared<kv_projection>()}, o);
+  EXPECT_EQ(c->info("kv").value().position, (std::vector<int64_t>{2}));
+  EXPECT_EQ(c->view("kv").value()->get("k/k1"), "v");
+  EXPECT_EQ(c->view("kv").value()->get("k/k2"), std::nullopt);
+}
+
+TEST(ProjectionStore, RejectsBadProjectionNames) {
+  testing::temp_dir d;
+  auto r = projection_store::open(d.path(), {std::make_shared<kv_projection>("Bad Name")});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::invalid_argument));
+  auto dup = projection_store::open(
+      d.path(), {std::make_shared<kv_projection>(), std::make_shared<kv_projection>()});
+  EXPECT_FALSE(dup);
+}
+
+TEST(ProjectionStore, MemoryBudgetIsOneCacheForBlocksAndMemtables) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  o.memory_budget_bytes = 16ull << 20;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch b(*s, {s->live("kv")}, durability::wal);
+  for (int i = 0; i < 20000; ++i) ASSERT_TRUE(b.apply(set(i, std::to_string(i), std::string(100, 'x'))));
+  ASSERT_TRUE(b.commit());
+  auto st = s->debug_stats();
+  EXPECT_NE(st.find("of 16777216"), std::string::npos) << st;  // cache capacity
+  EXPECT_NE(st.find("of 8388608"), std::string::npos) << st;   // memtables: half
+}
+
+}  // namespace
+}  // namespace roms::projections
