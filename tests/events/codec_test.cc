@@ -151,6 +151,16 @@ TEST(EnvelopeCodec, RejectsInvalidUtf8) {
   EXPECT_EQ(decode_error(json).code, errc::malformed_json);
 }
 
+TEST(EnvelopeCodec, RejectsLoneSurrogateEscapes) {
+  // They have no UTF-8 form: accepting them would make encode(decode(x)) differ from x.
+  auto e = decode_error(replace(std::string(kSampleJson), "user:7", "\\ud800"));
+  EXPECT_EQ(e.code, errc::malformed_json);
+  EXPECT_EQ(e.message.rfind("field 'actor': ", 0), 0u) << e.message;
+  e = decode_error(replace(std::string(kSampleJson), R"("note":"a)", R"("note":"\udc00a)"));
+  EXPECT_EQ(e.code, errc::malformed_json);
+  EXPECT_EQ(e.message.rfind("field 'payload': ", 0), 0u) << e.message;
+}
+
 TEST(EnvelopeCodec, RejectsMalformedPayloadInsides) {
   for (std::string_view p : {R"({"a":tru})", R"({"a" 1})", R"({"a":[1,}])", R"({"a":01})",
                              R"({"a":"\x"})"}) {
