@@ -90,4 +90,13 @@ struct update_customer {
   std::optional<std::string> name, email, city, province;
 };
 
+// The fields present change (PATCH semantics); validated in decide.
+struct change_settings {
+  std::optional<std::string> shop_name, currency, time_zone;
+  std::optional<int64_t> big_spender_min_spend, loyal_min_orders, inactive_after_days,
+      new_member_days, pending_warn_minutes, pending_critical_minutes;
+  std::optional<bool> allow_backorders, alerts_stock, alerts_pending, automation_thank_you,
+      automation_reminders;
+};
+
 }  // namespace roms::commands

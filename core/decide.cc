@@ -6,6 +6,7 @@
 #include "core/errc.h"
 #include "core/order_status.h"
 #include "core/phone.h"
+#include "core/settings.h"
 
 namespace roms {
 namespace {
@@ -370,6 +371,41 @@ result_msg<decision> decide(decision_state& s, const decision_context&,
     d.events.push_back({cmd.customer_id, std::move(u)});
   }
   if (d.events.empty()) d.existing = true;
+  return d;
+}
+
+result_msg<decision> decide(decision_state&, const decision_context&,
+                            const commands::change_settings& cmd) {
+  if (cmd.shop_name && (cmd.shop_name->empty() || cmd.shop_name->size() > 200))
+    return bad("shop_name", "1–200 characters");
+  if (cmd.currency && (cmd.currency->size() != 3 ||
+                       !std::all_of(cmd.currency->begin(), cmd.currency->end(),
+                                    [](char ch) { return ch >= 'A' && ch <= 'Z'; })))
+    return bad("currency", "an ISO 4217 code such as IDR");
+  int32_t off = 0;
+  if (cmd.time_zone && !zone_offset_seconds(*cmd.time_zone, off))
+    return bad("time_zone", "one of Asia/Jakarta, Asia/Pontianak, Asia/Makassar, Asia/Jayapura, UTC");
+  auto nonneg = [](const std::optional<int64_t>& v) { return !v || (*v >= 0 && *v <= kMaxMoney); };
+  if (!nonneg(cmd.big_spender_min_spend)) return bad("big_spender_min_spend", "a non-negative amount");
+  if (!nonneg(cmd.loyal_min_orders)) return bad("loyal_min_orders", "a non-negative number");
+  if (cmd.inactive_after_days && (*cmd.inactive_after_days < 1 || *cmd.inactive_after_days > 3650))
+    return bad("inactive_after_days", "from 1 to 3650");
+  if (cmd.new_member_days && (*cmd.new_member_days < 0 || *cmd.new_member_days > 3650))
+    return bad("new_member_days", "from 0 to 3650");
+  if (cmd.pending_warn_minutes && (*cmd.pending_warn_minutes < 1 || *cmd.pending_warn_minutes > 100000))
+    return bad("pending_warn_minutes", "from 1 to 100000");
+  if (cmd.pending_critical_minutes &&
+      (*cmd.pending_critical_minutes < 1 || *cmd.pending_critical_minutes > 100000))
+    return bad("pending_critical_minutes", "from 1 to 100000");
+  events::settings_changed c{cmd.shop_name, cmd.currency, cmd.time_zone,
+                             cmd.big_spender_min_spend, cmd.loyal_min_orders,
+                             cmd.inactive_after_days, cmd.new_member_days, cmd.allow_backorders,
+                             cmd.pending_warn_minutes, cmd.pending_critical_minutes,
+                             cmd.alerts_stock, cmd.alerts_pending, cmd.automation_thank_you,
+                             cmd.automation_reminders};
+  decision d;
+  d.id = "settings";
+  d.events.push_back({"settings", std::move(c)});
   return d;
 }
 

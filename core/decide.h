@@ -91,6 +91,8 @@ result_msg<decision> decide(decision_state& s, const decision_context& c,
                             const commands::create_warehouse& cmd);
 result_msg<decision> decide(decision_state& s, const decision_context& c,
                             const commands::update_customer& cmd);
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::change_settings& cmd);
 
 // The channels an order may come from (CONTRACT.md).
 bool valid_channel(std::string_view channel);
