@@ -143,6 +143,11 @@ void append_chunk(std::string& out, std::string_view data, bool chunked) {
 class session;
 class stream_channel;
 
+// The session whose handler is running on this thread: an answer given synchronously from
+// inside the handler (the common case) is written directly, without a round trip through
+// the strand's queue.
+thread_local session* tl_in_handler = nullptr;
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -365,6 +370,10 @@ class session : public std::enable_shared_from_this<session> {
 
   // From responder::respond (any thread).
   bool post_response(uint64_t seq, response r) {
+    if (tl_in_handler == this) {
+      sync_answer_ = std::move(r);
+      return true;
+    }
     return srv_->try_post(ex_, [self = shared_from_this(), seq, r = std::move(r)]() mutable {
       self->on_response(seq, std::move(r));
     });
@@ -538,12 +547,17 @@ class session : public std::enable_shared_from_this<session> {
     r.version = version_;
 
     auto st = std::make_shared<responder::state>(shared_from_this(), seq_, version_);
+    tl_in_handler = this;
     try {
       srv_->on_request(std::move(r), responder(st));
-    } catch (const std::exception&) {
-      responder(st).respond(error_response(500, "internal", "internal error"));
     } catch (...) {
       responder(st).respond(error_response(500, "internal", "internal error"));
+    }
+    tl_in_handler = nullptr;
+    if (sync_answer_) {
+      response answer = std::move(*sync_answer_);
+      sync_answer_.reset();
+      write_response(std::move(answer));
     }
   }
 
@@ -742,6 +756,7 @@ class session : public std::enable_shared_from_this<session> {
   phase phase_ = phase::idle;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<response> sync_answer_;
   bhttp::response<bhttp::string_body> res_;
   std::string remote_;
   bool loopback_ = false;
