@@ -10,7 +10,12 @@ int status_for(const std::error_code& ec) noexcept {
   switch (static_cast<errc>(ec.value())) {
     case errc::invalid_argument:
     case errc::malformed_json:
+    case errc::unknown_sku:
       return 400;
+    case errc::unauthorized:
+      return 401;
+    case errc::forbidden:
+      return 403;
     case errc::not_found:
       return 404;
     case errc::conflict:
@@ -18,9 +23,13 @@ int status_for(const std::error_code& ec) noexcept {
     case errc::invalid_transition:
     case errc::out_of_stock:
     case errc::locked:
+    case errc::duplicate_sku:
+    case errc::idempotency_key_reused:
       return 409;
     case errc::too_large:
       return 413;
+    case errc::rate_limited:
+      return 429;
     case errc::unavailable:
       return 503;
     case errc::timeout:
