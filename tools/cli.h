@@ -1,0 +1,45 @@
+// Shared pieces of the `roms` command line: the options every command that touches the log
+// takes, and opening the log they name. Each command group lives in tools/cmd_<group>.cc and
+// registers itself on the CLI11 app from tools/main.cc.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "events/log.h"
+
+namespace CLI {
+class App;
+}
+
+namespace roms::tools {
+
+struct log_options {
+  std::string data_dir;
+  std::string backend = "embedded";  // embedded | kafka
+  std::string kafka_brokers;         // env ROMS_KAFKA_BROKERS
+  std::string kafka_topic = "roms.events";
+  int kafka_partitions = 6;
+};
+
+// Adds --data (required unless `data_optional`), --log, --kafka-brokers, --kafka-topic,
+// --kafka-partitions to `cmd`, bound to `o`.
+void add_log_options(CLI::App* cmd, log_options& o, bool data_optional = false);
+
+// Opens the log `o` names. read_only: the embedded log is opened without its writer lock (a
+// server may be running on the same data dir).
+result_msg<std::unique_ptr<events::event_log>> open_log(const log_options& o, bool read_only);
+
+// Whether positions print as plain offsets (embedded) or "P:O" (Kafka).
+inline bool single_partition(const log_options& o) { return o.backend == "embedded"; }
+
+// Prints "roms: <message>" to stderr and returns the exit code 1.
+int fail(const std::string& message);
+
+// Command groups.
+void register_log_commands(CLI::App& app);
+void register_serve_command(CLI::App& app);
+void register_projection_commands(CLI::App& app);
+
+}  // namespace roms::tools
