@@ -142,6 +142,7 @@ result_msg<std::unique_ptr<RdKafka::Conf>> base_conf(const kafka_log_options& o,
       {"bootstrap.servers", o.brokers},
       {"client.id", "roms"},
       {"socket.connection.setup.timeout.ms", std::to_string(std::max(1000, t))},
+      {"socket.timeout.ms", std::to_string(std::max(1000, t))},
       {"log.connection.close", "false"},
       {"allow.auto.create.topics", "false"},
       {"topic.metadata.refresh.interval.ms", "60000"},
@@ -391,10 +392,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     BOOST_OUTCOME_TRY(scanner_, make_consumer(opts_, &scan_sink_, /*eof_events=*/true));
 
     // Catch the index up: from "indexed up to" (or the first retained offset) to the end.
-    std::vector<int64_t> lows(n), highs(n);
-    for (int32_t p = 0; p < partitions_; ++p) {
-      BOOST_OUTCOME_TRY(watermarks(p, lows[static_cast<size_t>(p)], highs[static_cast<size_t>(p)]));
-    }
+    BOOST_OUTCOME_TRY(auto lows, list_offsets(kEarliest));
+    BOOST_OUTCOME_TRY(auto highs, list_offsets(kLatest));
     bool stale = false;
     for (size_t p = 0; p < n; ++p) stale = stale || upto_[p] > highs[p];
     if (stale) {
@@ -527,14 +526,12 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     log_stats s;
     s.partitions = partitions_;
     s.backend = "kafka";
-    s.end_offsets.resize(static_cast<size_t>(partitions_));
-    for (int32_t p = 0; p < partitions_; ++p) {
-      int64_t low = 0;
-      if (auto w = watermarks(p, low, s.end_offsets[static_cast<size_t>(p)]); !w) {
-        set_message(w.error().message);
-        return w.error().code;
-      }
+    auto highs = list_offsets(kLatest);
+    if (!highs) {
+      set_message(highs.error().message);
+      return highs.error().code;
     }
+    s.end_offsets = std::move(highs).value();
     return s;
   }
 
@@ -718,10 +715,11 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
       }
     }
     if (ranges.empty()) return success();
+    BOOST_OUTCOME_TRY(auto lows, list_offsets(kEarliest));
+    BOOST_OUTCOME_TRY(auto highs, list_offsets(kLatest));
     for (auto& r : ranges) {
-      int64_t low = 0;
-      BOOST_OUTCOME_TRY(watermarks(r.partition, low, r.to));
-      r.from = std::max(r.from, low);
+      r.from = std::max(r.from, lows[static_cast<size_t>(r.partition)]);
+      r.to = highs[static_cast<size_t>(r.partition)];
     }
     return index_ranges(ranges);
   }
@@ -829,19 +827,43 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     }
   }
 
-  result_msg<void> watermarks(int32_t p, int64_t& low, int64_t& high) {
+  static constexpr int64_t kLatest = -1;    // ListOffsets "latest": the high watermark
+  static constexpr int64_t kEarliest = -2;  // ListOffsets "earliest": the first retained offset
+
+  // ListOffsets for every partition: kLatest, kEarliest, or a timestamp in ms (then -1 where
+  // no record is that late). Through offsetsForTimes, which honours its timeout;
+  // query_watermark_offsets does not (its request is retried for as long as `retries`,
+  // i.e. forever, while the broker is down).
+  result_msg<std::vector<int64_t>> list_offsets(int64_t spec) {
+    std::vector<RdKafka::TopicPartition*> tps;
+    for (int32_t p = 0; p < partitions_; ++p) tps.push_back(RdKafka::TopicPartition::create(opts_.topic, p, spec));
+    struct destroy_on_exit {
+      std::vector<RdKafka::TopicPartition*>& v;
+      ~destroy_on_exit() { RdKafka::TopicPartition::destroy(v); }
+    } guard{tps};
     const auto deadline = clock_type::now() + opts_.timeout;
     for (;;) {
-      auto err = producer_->query_watermark_offsets(opts_.topic, p, &low, &high,
-                                                    std::max(1, remaining_ms(deadline)));
-      if (err == RdKafka::ERR_NO_ERROR) return success();
+      for (auto* tp : tps) tp->set_offset(spec);
+      RdKafka::ErrorCode err;
+      {
+        std::lock_guard lk(scan_mu_);
+        err = scanner_->offsetsForTimes(tps, std::max(1, remaining_ms(deadline)));
+      }
+      for (auto* tp : tps) {
+        if (err == RdKafka::ERR_NO_ERROR) err = tp->err();
+      }
+      if (err == RdKafka::ERR_NO_ERROR) break;
       if (!retriable(err) || clock_type::now() >= deadline) {
-        return failure(fail(errc::unavailable, "kafka: end offsets of " + opts_.topic + " partition " +
-                                                   std::to_string(p) + ": " + RdKafka::err2str(err) + " (" +
-                                                   sink_.last() + ")"));
+        std::string last = scan_sink_.last();
+        return failure(fail(errc::unavailable, "kafka: listing offsets of " + opts_.topic + " on " + opts_.brokers +
+                                                   ": " + RdKafka::err2str(err) +
+                                                   (last.empty() ? "" : " (" + last + ")")));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    std::vector<int64_t> out(static_cast<size_t>(partitions_), -1);
+    for (auto* tp : tps) out[static_cast<size_t>(tp->partition())] = tp->offset();
+    return out;
   }
 
   // Partitions of the topic that have a leader; 0 if the topic does not exist.
@@ -936,41 +958,19 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
 
   result_msg<std::vector<int64_t>> offsets_after(timestamp t) {
     const auto n = static_cast<size_t>(partitions_);
-    std::vector<int64_t> lows(n), highs(n), starts(n);
-    for (int32_t p = 0; p < partitions_; ++p) {
-      BOOST_OUTCOME_TRY(watermarks(p, lows[static_cast<size_t>(p)], highs[static_cast<size_t>(p)]));
-    }
+    BOOST_OUTCOME_TRY(auto highs, list_offsets(kLatest));
     // Kafka finds the first record with timestamp >= the target millisecond; records in that
     // millisecond may still be <= t, so read forward comparing the envelopes' microseconds.
     const int64_t after_us = to_micros(t) + 1;
     const int64_t target_ms = after_us >= 0 ? after_us / 1000 : -((-after_us + 999) / 1000);
+    std::vector<int64_t> starts;
     if (target_ms <= 1) {
-      starts = lows;  // 0 means "now" and 1 holds everything up to the epoch: read from the start
+      // 0 would mean "now" and 1 holds everything up to the epoch: read from the start.
+      BOOST_OUTCOME_TRY(starts, list_offsets(kEarliest));
     } else {
-      std::vector<RdKafka::TopicPartition*> tps;
-      for (int32_t p = 0; p < partitions_; ++p) tps.push_back(RdKafka::TopicPartition::create(opts_.topic, p, target_ms));
-      const auto deadline = clock_type::now() + opts_.timeout;
-      RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
-      for (;;) {
-        for (auto* tp : tps) tp->set_offset(target_ms);
-        {
-          std::lock_guard lk(scan_mu_);
-          err = scanner_->offsetsForTimes(tps, std::max(1, remaining_ms(deadline)));
-        }
-        for (auto* tp : tps) {
-          if (err == RdKafka::ERR_NO_ERROR) err = tp->err();
-        }
-        if (err == RdKafka::ERR_NO_ERROR || !retriable(err) || clock_type::now() >= deadline) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      for (auto* tp : tps) {
-        const auto p = static_cast<size_t>(tp->partition());
-        starts[p] = tp->offset() < 0 ? highs[p] : tp->offset();
-      }
-      RdKafka::TopicPartition::destroy(tps);
-      if (err != RdKafka::ERR_NO_ERROR) {
-        return failure(fail(errc::unavailable,
-                            "kafka offsetsForTimes on " + opts_.topic + ": " + RdKafka::err2str(err)));
+      BOOST_OUTCOME_TRY(starts, list_offsets(target_ms));
+      for (size_t p = 0; p < n; ++p) {
+        if (starts[p] < 0) starts[p] = highs[p];
       }
     }
     std::vector<int64_t> out = highs;

@@ -1,7 +1,11 @@
 // One contract for every event_log backend (events/log.h): the same tests run against the
 // embedded log and against Apache Kafka. Kafka needs ROMS_TEST_KAFKA_BROKERS (scripts/test.sh
 // starts a broker); without it the Kafka half skips locally and fails on CI.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -529,6 +533,32 @@ TEST(KafkaLog, UnreachableBrokerIsUnavailableWithinTheTimeout) {
   EXPECT_EQ(r.error().code, make_error_code(errc::unavailable));
   EXPECT_NE(r.error().message.find("127.0.0.1:1"), std::string::npos) << r.error().message;
   EXPECT_LT(took, 5s);
+}
+
+TEST(KafkaLog, SilentBrokerIsUnavailableWithinTheTimeout) {
+  // A port that accepts TCP connections (the kernel completes them: listen, never accept)
+  // but never answers a Kafka request.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  kafka_log_options o;
+  o.brokers = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  o.topic = testing::unique_topic("roms.silent");
+  o.timeout = 2s;
+  const auto start = std::chrono::steady_clock::now();
+  auto r = open_kafka_log(std::move(o));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, make_error_code(errc::unavailable)) << r.error().message;
+  EXPECT_LT(took, 6s);
 }
 
 TEST(KafkaLog, PartitionerIsJavaClientsMurmur2) {
