@@ -89,6 +89,10 @@ result_msg<std::unique_ptr<id_index>> id_index::open(const std::filesystem::path
   o.max_log_file_size = 1 << 20;
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   o.max_background_jobs = 2;
+  // The WAL already holds the memtable: no flush (an SST write and its syncs) on every close
+  // and reopen; the memtable is flushed when it fills.
+  o.avoid_flush_during_shutdown = true;
+  o.avoid_flush_during_recovery = true;
 
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(o, dir.string(), &db);
