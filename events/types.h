@@ -2,8 +2,11 @@
 #pragma once
 
 #include "events/payload.h"
+#include "events/types/auth.h"
+#include "events/types/automation.h"
 #include "events/types/catalog.h"
 #include "events/types/customer.h"
+#include "events/types/messaging.h"
 #include "events/types/order.h"
 #include "events/types/system.h"
 
@@ -24,6 +27,30 @@ void for_each_event_type(F&& f) {
   f.template operator()<order_status_changed>();
   f.template operator()<settings_changed>();
   f.template operator()<clock_ticked>();
+  f.template operator()<user_created>();
+  f.template operator()<user_updated>();
+  f.template operator()<session_started>();
+  f.template operator()<session_refreshed>();
+  f.template operator()<session_ended>();
+  f.template operator()<apikey_created>();
+  f.template operator()<apikey_revoked>();
+  f.template operator()<message_queued>();
+  f.template operator()<message_sending>();
+  f.template operator()<message_sent>();
+  f.template operator()<message_delivered>();
+  f.template operator()<message_read>();
+  f.template operator()<message_failed>();
+  f.template operator()<message_received>();
+  f.template operator()<whatsapp_status_changed>();
+  f.template operator()<template_saved>();
+  f.template operator()<template_deleted>();
+  f.template operator()<reminder_rule_saved>();
+  f.template operator()<reminder_rule_deleted>();
+  f.template operator()<reminder_scheduled>();
+  f.template operator()<reminder_cancelled>();
+  f.template operator()<alert_raised>();
+  f.template operator()<alert_acknowledged>();
+  f.template operator()<alert_resolved>();
 }
 
 }  // namespace roms::events
