@@ -516,12 +516,18 @@ TEST_P(LogContract, FindsTheFirstOffsetAfterATime) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LogContract, ::testing::Values("embedded", "kafka"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+std::string param_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
+// Every test of this file is named contract/<Suite>.<Test>/<backend>, so
+// `ctest -R contract` runs exactly this file.
+INSTANTIATE_TEST_SUITE_P(contract, LogContract, ::testing::Values("embedded", "kafka"), param_name);
 
 // --- Kafka only --------------------------------------------------------------------------
 
-TEST(KafkaLog, UnreachableBrokerIsUnavailableWithinTheTimeout) {
+class KafkaLog : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(contract, KafkaLog, ::testing::Values("kafka"), param_name);
+
+TEST_P(KafkaLog, UnreachableBrokerIsUnavailableWithinTheTimeout) {
   kafka_log_options o;
   o.brokers = "127.0.0.1:1";
   o.topic = testing::unique_topic("roms.unreachable");
@@ -535,7 +541,7 @@ TEST(KafkaLog, UnreachableBrokerIsUnavailableWithinTheTimeout) {
   EXPECT_LT(took, 5s);
 }
 
-TEST(KafkaLog, SilentBrokerIsUnavailableWithinTheTimeout) {
+TEST_P(KafkaLog, SilentBrokerIsUnavailableWithinTheTimeout) {
   // A port that accepts TCP connections (the kernel completes them: listen, never accept)
   // but never answers a Kafka request.
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -561,7 +567,7 @@ TEST(KafkaLog, SilentBrokerIsUnavailableWithinTheTimeout) {
   EXPECT_LT(took, 6s);
 }
 
-TEST(KafkaLog, PartitionerIsJavaClientsMurmur2) {
+TEST_P(KafkaLog, PartitionerIsJavaClientsMurmur2) {
   // org.apache.kafka.common.utils.UtilsTest#testMurmur2
   EXPECT_EQ(kafka_murmur2("21"), -973932308);
   EXPECT_EQ(kafka_murmur2("foobar"), -790332482);
@@ -583,7 +589,7 @@ kafka_log_options kafka_options(const std::string& brokers, const std::string& t
   return o;
 }
 
-TEST(KafkaLog, InMemoryIndexCatchesUpFromTheTopicOnOpen) {
+TEST_P(KafkaLog, InMemoryIndexCatchesUpFromTheTopicOnOpen) {
   ROMS_REQUIRE_KAFKA(brokers);
   const auto topic = testing::unique_topic("roms.memindex");
   auto batch = make_events("mem", 20, 5);
@@ -603,7 +609,7 @@ TEST(KafkaLog, InMemoryIndexCatchesUpFromTheTopicOnOpen) {
   }
 }
 
-TEST(KafkaLog, SecondWriterLearnsTheOthersIdsFromTheGap) {
+TEST_P(KafkaLog, SecondWriterLearnsTheOthersIdsFromTheGap) {
   ROMS_REQUIRE_KAFKA(brokers);
   const auto topic = testing::unique_topic("roms.twowriters");
   auto a = open_kafka_log(kafka_options(brokers, topic));
@@ -623,7 +629,7 @@ TEST(KafkaLog, SecondWriterLearnsTheOthersIdsFromTheGap) {
   EXPECT_EQ(bx.value()[0].position, ax.value()[0].position);
 }
 
-TEST(KafkaLog, ExistingTopicKeepsItsPartitionCount) {
+TEST_P(KafkaLog, ExistingTopicKeepsItsPartitionCount) {
   ROMS_REQUIRE_KAFKA(brokers);
   const auto topic = testing::unique_topic("roms.existing");
   {
@@ -649,7 +655,7 @@ bool write_raw(const std::string& brokers, const std::string& topic, int32_t par
   return ::pclose(f) == 0;
 }
 
-TEST(KafkaLog, UndecodableRecordIsCorruptionAtItsPosition) {
+TEST_P(KafkaLog, UndecodableRecordIsCorruptionAtItsPosition) {
   ROMS_REQUIRE_KAFKA(brokers);
   if (std::system("command -v kcat >/dev/null 2>&1") != 0) GTEST_SKIP() << "kcat not installed";
   const auto topic = testing::unique_topic("roms.corrupt");
