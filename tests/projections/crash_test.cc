@@ -1,0 +1,228 @@
+// Exactly-once across crashes: a child process (this binary, re-executed) runs the projection
+// runner over a big log and is SIGKILLed at random instants — in the middle of batches, of
+// commits, of checkpoints, of rebuilds. After each kill the store must hold exactly the fold of
+// the events below its recorded position: compared with a clean fold up to that position.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "consumers/runner.h"
+#include "events/embedded_log.h"
+#include "events/kafka/kafka_log.h"
+#include "tests/projections/engine_testing.h"
+#include "tests/testing/kafka_env.h"
+#include "tests/testing/temp_dir.h"
+
+extern char** environ;
+
+namespace roms::projections {
+namespace {
+
+using namespace std::chrono_literals;
+using consumers::projection_runner;
+using consumers::runner_options;
+
+constexpr const char* kChildEnv = "ROMS_CRASH_CHILD";  // "<mode> <data dir> <brokers> <topic>"
+
+std::shared_ptr<projection_store> open_store(const std::filesystem::path& dir,
+                                             stale_policy sp = stale_policy::keep) {
+  store_options o;
+  o.on_stale = sp;
+  o.memory_budget_bytes = 32ull << 20;
+  auto s = projection_store::open(dir, testing::test_models(), o);
+  if (!s) {
+    ADD_FAILURE() << s.error().message;
+    std::abort();
+  }
+  return s.value();
+}
+
+std::unique_ptr<events::event_log> open_log(const std::filesystem::path& dir,
+                                            const std::string& brokers, const std::string& topic,
+                                            bool read_only) {
+  if (!brokers.empty()) {
+    events::kafka_log_options ko;
+    ko.brokers = brokers;
+    ko.topic = topic;
+    ko.partitions = 3;
+    auto l = events::open_kafka_log(ko);
+    if (!l) {
+      ADD_FAILURE() << l.error().message;
+      std::abort();
+    }
+    return std::move(l).value();
+  }
+  events::embedded_log_options lo;
+  lo.sync = false;
+  lo.read_only = read_only;
+  auto l = events::open_embedded_log(dir / "log", lo);
+  if (!l) {
+    ADD_FAILURE() << l.error().message;
+    std::abort();
+  }
+  return std::move(l).value();
+}
+
+std::string internal_text(const std::vector<int64_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+
+std::map<std::string, std::string> digests(const projection_store& s) {
+  std::map<std::string, std::string> out;
+  for (const auto& p : s.projections()) out[std::string(p->name())] = s.digest(p->name()).value();
+  return out;
+}
+
+// The child: "tail" runs the live runner until it has applied everything, then exits 0;
+// "rebuild" catches up, then rebuilds everything again and again until killed.
+TEST(CrashChild, Run) {
+  const char* env = std::getenv(kChildEnv);
+  if (!env) GTEST_SKIP() << "only runs as the child of ProjectionCrash tests";
+  std::istringstream in(env);
+  std::string mode, dir, brokers, topic;
+  in >> mode >> dir >> brokers >> topic;
+  if (brokers == "-") brokers.clear();
+  auto log = open_log(dir, brokers, topic, /*read_only=*/true);
+  auto store = open_store(dir);
+  runner_options o;
+  o.batch_events = 2000;
+  o.rebuild_batch_events = 8192;
+  o.checkpoint_every_events = 40000;
+  o.rebuild_stale_on_start = false;
+  projection_runner r(store, *log, o);
+  auto end = log->stats().value().end_offsets;
+  if (mode == "rebuild") {
+    ASSERT_TRUE(r.catch_up());
+    for (;;) ASSERT_TRUE(r.rebuild());
+  }
+  ASSERT_TRUE(r.start());
+  for (size_t p = 0; p < end.size(); ++p) {
+    if (end[p] > 0) {
+      ASSERT_TRUE(r.wait_for({static_cast<int32_t>(p), end[p] - 1}, 120s));
+    }
+  }
+  r.stop();
+  std::_Exit(0);
+}
+
+// Runs the child, kills it after `kill_after` (if it has not exited). True if killed.
+bool run_child(const std::string& spec, std::chrono::milliseconds kill_after) {
+  std::vector<std::string> envs;
+  for (char** e = environ; *e; ++e) envs.emplace_back(*e);
+  envs.push_back(std::string(kChildEnv) + "=" + spec);
+  std::vector<char*> envp;
+  for (auto& s : envs) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::string filter = "--gtest_filter=CrashChild.Run";
+  char* argv[] = {self.data(), filter.data(), nullptr};
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    execve(self.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  EXPECT_GT(pid, 0);
+  auto deadline = std::chrono::steady_clock::now() + kill_after;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed: " << status;
+      return false;
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return true;
+}
+
+void crash_rounds(const std::string& brokers, const std::string& topic, size_t n_events,
+                  int tail_rounds, int rebuild_rounds) {
+  testing::temp_dir data, ref_dir;
+  {
+    auto log = open_log(data.path(), brokers, topic, false);
+    auto evs = testing::make_events(n_events, 31, 64);
+    for (size_t i = 0; i < evs.size(); i += 20000) {
+      std::vector<events::envelope> chunk(
+          evs.begin() + static_cast<long>(i),
+          evs.begin() + static_cast<long>(std::min(evs.size(), i + 20000)));
+      ASSERT_TRUE(log->append(chunk));
+    }
+  }
+  { open_store(data.path(), stale_policy::reset); }  // built (empty) at the code's version
+
+  // The reference: a clean fold that moves forward to each recovered position.
+  auto reference = open_store(ref_dir.path(), stale_policy::reset);
+  auto log = open_log(data.path(), brokers, topic, true);
+  projection_runner ref_runner(reference, *log);
+  auto end = log->stats().value().end_offsets;
+
+  std::mt19937 rng(20261124);
+  std::string spec_tail = "tail " + data.str() + " " + (brokers.empty() ? "-" : brokers) + " " +
+                          (topic.empty() ? "-" : topic);
+  std::string spec_rebuild = "rebuild" + spec_tail.substr(4);
+  int killed_mid_way = 0;
+  std::vector<int64_t> last_pos;
+  for (int round = 0; round < tail_rounds + rebuild_rounds; ++round) {
+    bool rebuild = round >= tail_rounds;
+    auto delay = std::chrono::milliseconds(rebuild ? 300 + rng() % 1500 : 150 + rng() % 500);
+    bool killed = run_child(rebuild ? spec_rebuild : spec_tail, delay);
+    SCOPED_TRACE("round " + std::to_string(round) + (rebuild ? " (rebuild)" : " (tail)") +
+                 (killed ? " killed after " : " exited within ") + std::to_string(delay.count()) +
+                 " ms");
+
+    auto store = open_store(data.path());
+    auto kv = store->info("kv").value();
+    auto counts = store->info("counts").value();
+    // One WriteBatch carries both projections' writes and positions.
+    EXPECT_EQ(kv.position, counts.position);
+    EXPECT_FALSE(kv.stale());
+    auto pos = kv.position;
+    pos.resize(end.size(), 0);
+    for (size_t p = 0; p < end.size(); ++p) {
+      EXPECT_LE(pos[p], end[p]);
+      if (p < last_pos.size()) {
+        EXPECT_GE(pos[p], last_pos[p]) << "position went backwards";
+      }
+    }
+    last_pos = pos;
+    if (killed && pos != end) ++killed_mid_way;
+    std::fprintf(stderr, "crash round %2d %-7s %s after %4lld ms: position %s of %s, generation %llu\n",
+                 round, rebuild ? "rebuild" : "tail", killed ? "killed" : "exited",
+                 static_cast<long long>(delay.count()), internal_text(pos).c_str(),
+                 internal_text(end).c_str(),
+                 static_cast<unsigned long long>(kv.generation));
+    ASSERT_TRUE(ref_runner.run_until(pos));
+    EXPECT_EQ(digests(*store), digests(*reference));
+  }
+  EXPECT_GE(killed_mid_way, tail_rounds / 2) << "the kills should land before the end";
+
+  // Recovery: a last run to the end equals a clean fold of the whole log.
+  EXPECT_FALSE(run_child(spec_tail, 120s));
+  auto store = open_store(data.path());
+  EXPECT_EQ(store->info("kv").value().position, end);
+  ASSERT_TRUE(ref_runner.run_until(end));
+  EXPECT_EQ(digests(*store), digests(*reference));
+}
+
+TEST(ProjectionCrash, EmbeddedKillAtRandomPointsThenRecoverExactlyOnce) {
+  crash_rounds("", "", 600000, 10, 4);
+}
+
+TEST(ProjectionCrash, KafkaKillAtRandomPointsThenRecoverExactlyOnce) {
+  ROMS_REQUIRE_KAFKA(brokers);
+  crash_rounds(brokers, testing::unique_topic("roms.crash"), 150000, 10, 2);
+}
+
+}  // namespace
+}  // namespace roms::projections
