@@ -46,6 +46,8 @@ using internal::unique_fd;
 constexpr uint64_t kTailVerifyBytes = 1 << 20;
 // Read-only mode has no writer in this process to signal it: readers poll the files.
 constexpr std::chrono::milliseconds kReadOnlyPoll{5};
+// The writer's encoding buffer is released after a group that needed more than this.
+constexpr size_t kKeepBufferBytes = 16 << 20;
 // Records per id-index batch when catching the index up on open.
 constexpr size_t kReindexBatch = 4096;
 // On open, the last records before indexed_up_to are looked up to check the index belongs
@@ -962,10 +964,16 @@ void log_core::publish(int64_t end) {
 }
 
 void log_core::update_id_index() {
-  if (records_.empty() || failed_) return;
-  index_batch_.clear();
-  for (const auto& rec : records_) index_batch_.emplace_back(rec.id, rec.offset);
-  if (auto r = ids_->put(index_batch_, active_.offset); !r) fail(r.error());
+  if (!records_.empty() && !failed_) {
+    index_batch_.clear();
+    for (const auto& rec : records_) index_batch_.emplace_back(rec.id, rec.offset);
+    if (auto r = ids_->put(index_batch_, active_.offset); !r) fail(r.error());
+  }
+  // One huge append should not pin its encoding buffer for the life of the log.
+  if (buffer_.capacity() > kKeepBufferBytes) {
+    records_.clear();
+    std::string().swap(buffer_);
+  }
 }
 
 // ---- reads ---------------------------------------------------------------------------------

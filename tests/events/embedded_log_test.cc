@@ -235,6 +235,53 @@ TEST(EmbeddedLog, ReadsFromAnyOffsetAndReportsNextOffsets) {
   EXPECT_TRUE(log->open_reader({}, {0}));
 }
 
+TEST(EmbeddedLog, AReaderAheadOfTheEndWaitsForItsOffset) {
+  testing::temp_dir dir;
+  auto log = open_log(dir.path());
+  ASSERT_TRUE(log->append(make_events("a", 3)));
+  auto reader = log->open_reader({6}).value();
+  EXPECT_TRUE(reader->read(10, 10ms).value().empty());
+  ASSERT_TRUE(log->append(make_events("b", 5)));
+  auto r = reader->read(10, 1s).value();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].position.offset, 6);
+  EXPECT_EQ(r[0].event.id, "b3");
+}
+
+TEST(EmbeddedLog, ReadOnlyOpenLeavesADamagedTailAlone) {
+  testing::temp_dir dir;
+  {
+    auto log = open_log(dir.path());
+    ASSERT_TRUE(log->append(make_events("e", 10)));
+  }
+  auto seg = dir.path() / "log" / "00000000000000000000.seg";
+  auto size = fs::file_size(seg);
+  fs::resize_file(seg, size - 5);
+  embedded_log_options ro;
+  ro.read_only = true;
+  bool repaired = false;
+  ro.on_repair = [&](const std::string&) { repaired = true; };
+  auto log = open_log(dir.path(), ro);
+  ASSERT_TRUE(log);
+  EXPECT_EQ(log->stats().value().end_offsets[0], 9);
+  EXPECT_EQ(read_all(*log).size(), 9u);
+  EXPECT_FALSE(repaired);
+  EXPECT_EQ(fs::file_size(seg), size - 5);
+}
+
+TEST(EmbeddedLog, WithoutSyncStillAppendsAndReads) {
+  testing::temp_dir dir;
+  embedded_log_options o;
+  o.sync = false;
+  o.segment_bytes = 1024;
+  auto log = open_log(dir.path(), o);
+  auto events = make_events("e", 100);
+  ASSERT_TRUE(log->append(events));
+  auto all = read_all(*log);
+  ASSERT_EQ(all.size(), 100u);
+  EXPECT_EQ(all[99].event, events[99]);
+}
+
 TEST(EmbeddedLog, ReopenKeepsEverything) {
   testing::temp_dir dir;
   auto events = make_events("e", 50);
