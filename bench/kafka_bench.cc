@@ -46,7 +46,8 @@ envelope make_event(int thread, int64_t i, size_t target) {
   e.stream = "order-" + std::to_string((i * 7919 + thread) % 50'000);
   e.actor = "webhook:shopify";
   e.correlation_id = "req-" + std::to_string(i);
-  e.payload = R"({"customer":"cust-)" + std::to_string(i % 9973) + R"(","total":45000,"items":[{"sku":"SKU-1","qty":2}],"note":"")";
+  e.payload = R"({"customer":"cust-)" + std::to_string(i % 9973) +
+              R"(","total":45000,"items":[{"sku":"SKU-1","qty":2}],"note":"")";
   e.payload += "}";
   const size_t size = encode_envelope(e).size();
   if (size < target) {
@@ -63,9 +64,9 @@ double percentile(std::vector<double> v, double q) {
 
 int run(const std::string& brokers, int64_t events_per_scenario, size_t event_bytes) {
   const scenario scenarios[] = {
-      {"1 appender, batch 1", 1, 1},          {"1 appender, batch 100", 1, 100},
-      {"1 appender, batch 1000", 1, 1000},    {"4 appenders, batch 1", 4, 1},
-      {"4 appenders, batch 100", 4, 100},     {"16 appenders, batch 1", 16, 1},
+      {"1 appender, batch 1", 1, 1},        {"1 appender, batch 100", 1, 100},
+      {"1 appender, batch 1000", 1, 1000},  {"4 appenders, batch 1", 4, 1},
+      {"4 appenders, batch 100", 4, 100},   {"16 appenders, batch 1", 16, 1},
       {"16 appenders, batch 100", 16, 100},
   };
   std::printf("| scenario | events/s | MB/s | append p50 ms | append p99 ms |\n");
@@ -98,8 +99,10 @@ int run(const std::string& brokers, int64_t events_per_scenario, size_t event_by
     std::vector<std::vector<envelope>> inputs(static_cast<size_t>(s.threads));
     size_t bytes = 0;
     for (int t = 0; t < s.threads; ++t) {
-      for (int64_t i = 0; i < per_thread; ++i) inputs[static_cast<size_t>(t)].push_back(make_event(t, i, event_bytes));
-      bytes += static_cast<size_t>(per_thread) * encode_envelope(inputs[static_cast<size_t>(t)][0]).size();
+      for (int64_t i = 0; i < per_thread; ++i)
+        inputs[static_cast<size_t>(t)].push_back(make_event(t, i, event_bytes));
+      bytes += static_cast<size_t>(per_thread) *
+               encode_envelope(inputs[static_cast<size_t>(t)][0]).size();
     }
     std::vector<std::vector<double>> lat(static_cast<size_t>(s.threads));
     std::vector<int> failures(static_cast<size_t>(s.threads), 0);
@@ -112,7 +115,8 @@ int run(const std::string& brokers, int64_t events_per_scenario, size_t event_by
           const size_t n = std::min(static_cast<size_t>(s.batch), in.size() - i);
           const auto t0 = clock_type::now();
           auto r = log.value()->append(std::span(in).subspan(i, n));
-          lat[static_cast<size_t>(t)].push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+          lat[static_cast<size_t>(t)].push_back(
+              std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
           if (!r) ++failures[static_cast<size_t>(t)];
         }
       });
@@ -126,13 +130,15 @@ int run(const std::string& brokers, int64_t events_per_scenario, size_t event_by
       failed += failures[t];
     }
     if (failed > 0) {
-      std::fprintf(stderr, "kafka_bench: %d appends failed: %s\n", failed, kafka_error_message(*log.value()).c_str());
+      std::fprintf(stderr, "kafka_bench: %d appends failed: %s\n", failed,
+                   kafka_error_message(*log.value()).c_str());
       return 1;
     }
     const double rate = static_cast<double>(per_thread * s.threads) / secs;
     best = std::max(best, rate);
-    std::printf("| %s | %.0f | %.1f | %.2f | %.2f |\n", s.name, rate, static_cast<double>(bytes) / secs / 1e6,
-                percentile(all, 0.5), percentile(all, 0.99));
+    std::printf("| %s | %.0f | %.1f | %.2f | %.2f |\n", s.name, rate,
+                static_cast<double>(bytes) / secs / 1e6, percentile(all, 0.5),
+                percentile(all, 0.99));
     std::fflush(stdout);
   }
   std::printf("\nbest: %.0f events/s (%zu-byte envelopes)\n", best, event_bytes);
@@ -147,13 +153,17 @@ int main(int argc, char** argv) {
   int64_t events = 200'000;
   size_t bytes = 300;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--brokers") == 0) brokers = argv[i + 1];
-    else if (std::strcmp(argv[i], "--events") == 0) events = std::atoll(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--bytes") == 0) bytes = static_cast<size_t>(std::atoll(argv[i + 1]));
+    if (std::strcmp(argv[i], "--brokers") == 0)
+      brokers = argv[i + 1];
+    else if (std::strcmp(argv[i], "--events") == 0)
+      events = std::atoll(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--bytes") == 0)
+      bytes = static_cast<size_t>(std::atoll(argv[i + 1]));
   }
   if (brokers.empty()) {
-    std::fprintf(stderr, "usage: kafka_bench --brokers HOST:PORT [--events N] [--bytes B]\n"
-                         "(or set ROMS_TEST_KAFKA_BROKERS; bash scripts/kafka.sh start prints it)\n");
+    std::fprintf(stderr,
+                 "usage: kafka_bench --brokers HOST:PORT [--events N] [--bytes B]\n"
+                 "(or set ROMS_TEST_KAFKA_BROKERS; bash scripts/kafka.sh start prints it)\n");
     return 2;
   }
   return run(brokers, events, bytes);

@@ -80,7 +80,9 @@ class rocksdb_index final : public id_index {
     if (s.IsNotFound()) return std::optional<log_position>{};
     if (!s.ok()) return failure(index_error(errc::io_error, s.ToString()));
     auto pos = parse_position(v);
-    if (!pos) return failure(index_error(errc::corruption, "bad position '" + v + "' for id " + std::string(id)));
+    if (!pos)
+      return failure(
+          index_error(errc::corruption, "bad position '" + v + "' for id " + std::string(id)));
     return std::optional<log_position>{*pos};
   }
 
@@ -92,7 +94,8 @@ class rocksdb_index final : public id_index {
       if (s.IsNotFound()) continue;
       if (!s.ok()) return failure(index_error(errc::io_error, s.ToString()));
       auto o = parse_i64(v);
-      if (!o || *o < 0) return failure(index_error(errc::corruption, "bad indexed-up-to '" + v + "'"));
+      if (!o || *o < 0)
+        return failure(index_error(errc::corruption, "bad indexed-up-to '" + v + "'"));
       out[static_cast<size_t>(p)] = *o;
     }
     return out;
@@ -146,7 +149,8 @@ result_msg<std::unique_ptr<id_index>> open_rocksdb_index(const std::filesystem::
   std::error_code fs_ec;
   std::filesystem::create_directories(dir, fs_ec);
   if (fs_ec) {
-    return failure(index_error(errc::io_error, "cannot create " + dir.string() + ": " + fs_ec.message()));
+    return failure(
+        index_error(errc::io_error, "cannot create " + dir.string() + ": " + fs_ec.message()));
   }
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -157,7 +161,8 @@ result_msg<std::unique_ptr<id_index>> open_rocksdb_index(const std::filesystem::
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(options, dir.string(), &raw);
   if (!s.ok()) {
-    errc code = s.IsIOError() && s.ToString().find("lock") != std::string::npos ? errc::locked : errc::io_error;
+    errc code = s.IsIOError() && s.ToString().find("lock") != std::string::npos ? errc::locked
+                                                                                : errc::io_error;
     return failure(index_error(code, "cannot open " + dir.string() + ": " + s.ToString()));
   }
   std::unique_ptr<rocksdb::DB> db(raw);

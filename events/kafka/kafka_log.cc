@@ -44,7 +44,8 @@ int32_t kafka_murmur2(std::string_view data) {
   for (size_t i = 0; i < length4; ++i) {
     const size_t i4 = i * 4;
     uint32_t k = static_cast<uint32_t>(d[i4]) | (static_cast<uint32_t>(d[i4 + 1]) << 8) |
-                 (static_cast<uint32_t>(d[i4 + 2]) << 16) | (static_cast<uint32_t>(d[i4 + 3]) << 24);
+                 (static_cast<uint32_t>(d[i4 + 2]) << 16) |
+                 (static_cast<uint32_t>(d[i4 + 3]) << 24);
     k *= m;
     k ^= k >> r;
     k *= m;
@@ -174,7 +175,8 @@ result_msg<void> set_all(RdKafka::Conf& conf,
 // A consumer for manual assignment only: it never subscribes, never commits (positions live
 // in the projections' stores). librdkafka's KafkaConsumer insists on a group.id.
 result_msg<std::unique_ptr<RdKafka::KafkaConsumer>> make_consumer(const kafka_log_options& o,
-                                                                  event_sink* sink, bool eof_events) {
+                                                                  event_sink* sink,
+                                                                  bool eof_events) {
   BOOST_OUTCOME_TRY(auto conf, base_conf(o, sink));
   BOOST_OUTCOME_TRY(set_all(*conf, {
                                        {"group.id", "roms.manual-assign"},
@@ -241,8 +243,8 @@ class kafka_reader final : public log_reader {
         case RdKafka::ERR_NO_ERROR: {
           const int32_t p = m->partition();
           const int64_t o = m->offset();
-          if (p < 0 || static_cast<size_t>(p) >= assigned_.size() || !assigned_[static_cast<size_t>(p)] ||
-              o < next_[static_cast<size_t>(p)]) {
+          if (p < 0 || static_cast<size_t>(p) >= assigned_.size() ||
+              !assigned_[static_cast<size_t>(p)] || o < next_[static_cast<size_t>(p)]) {
             break;  // not ours, or already delivered
           }
           auto e = decode_record(*m);
@@ -344,17 +346,19 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
   result_msg<void> open() {
     BOOST_OUTCOME_TRY(auto conf, base_conf(opts_, &sink_));
     const int t = timeout_ms(opts_.timeout);
-    BOOST_OUTCOME_TRY(set_all(*conf, {
-                                         {"enable.idempotence", "true"},
-                                         {"acks", "all"},
-                                         {"linger.ms", std::to_string(opts_.linger.count())},
-                                         {"message.timeout.ms", std::to_string(std::max(1, t))},
-                                         {"request.timeout.ms", std::to_string(std::clamp(t, 1, 30000))},
-                                         {"message.max.bytes", std::to_string(kMaxMessageBytes)},
-                                         {"compression.type", "lz4"},
-                                     }));
+    BOOST_OUTCOME_TRY(
+        set_all(*conf, {
+                           {"enable.idempotence", "true"},
+                           {"acks", "all"},
+                           {"linger.ms", std::to_string(opts_.linger.count())},
+                           {"message.timeout.ms", std::to_string(std::max(1, t))},
+                           {"request.timeout.ms", std::to_string(std::clamp(t, 1, 30000))},
+                           {"message.max.bytes", std::to_string(kMaxMessageBytes)},
+                           {"compression.type", "lz4"},
+                       }));
     std::string err;
-    if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), err) != RdKafka::Conf::CONF_OK) {
+    if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), err) !=
+        RdKafka::Conf::CONF_OK) {
       return failure(fail(errc::invalid_argument, "kafka dr_cb: " + err));
     }
     producer_.reset(RdKafka::Producer::create(conf.get(), err));
@@ -506,7 +510,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     for (size_t i = 0; i < events.size(); ++i) {
       if (!waits[i]) continue;
       if (!waits[i]->error.empty()) {
-        std::string m = "event " + std::to_string(i) + " (" + events[i].id + "): " + waits[i]->error;
+        std::string m =
+            "event " + std::to_string(i) + " (" + events[i].id + "): " + waits[i]->error;
         lk.unlock();
         set_message(std::move(m));
         return make_error_code(errc::unavailable);
@@ -558,7 +563,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
         set_message("open_reader: negative offset for partition " + std::to_string(p));
         return make_error_code(errc::invalid_argument);
       }
-      if (assigned[p]) tps.push_back(RdKafka::TopicPartition::create(opts_.topic, static_cast<int>(p), from[p]));
+      if (assigned[p])
+        tps.push_back(RdKafka::TopicPartition::create(opts_.topic, static_cast<int>(p), from[p]));
     }
     auto sink = std::make_unique<event_sink>();
     auto consumer = make_consumer(opts_, sink.get(), /*eof_events=*/false);
@@ -598,7 +604,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
       d.position = log_position{m.partition(), m.offset()};
     } else {
       d.error = "kafka delivery failed: " + message_text(m);
-      if (m.status() != RdKafka::Message::MSG_STATUS_NOT_PERSISTED) d.error += " (possibly persisted)";
+      if (m.status() != RdKafka::Message::MSG_STATUS_NOT_PERSISTED)
+        d.error += " (possibly persisted)";
     }
     std::lock_guard lk(dr_mu_);
     delivered_.push_back(std::move(d));
@@ -774,11 +781,13 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     auto last_progress = clock_type::now();
     while (!open.empty()) {
       if (clock_type::now() - last_progress > opts_.timeout) {
-        return failure(fail(errc::unavailable, "kafka: reading " + opts_.topic + " made no progress in " +
+        return failure(fail(errc::unavailable, "kafka: reading " + opts_.topic +
+                                                   " made no progress in " +
                                                    std::to_string(opts_.timeout.count()) + " ms (" +
                                                    scan_sink_.last() + ")"));
       }
-      std::unique_ptr<RdKafka::Message> m(scanner_->consume(std::min(100, timeout_ms(opts_.timeout))));
+      std::unique_ptr<RdKafka::Message> m(
+          scanner_->consume(std::min(100, timeout_ms(opts_.timeout))));
       const auto it = open.find(m->partition());
       switch (m->err()) {
         case RdKafka::ERR_NO_ERROR: {
@@ -787,8 +796,10 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
           auto e = decode_record(*m);
           if (!e) return failure(e.error());
           const bool more = fn(m->partition(), m->offset(), std::move(e).value());
-          if (!more || m->offset() + 1 >= it->second.to) open.erase(it);
-          else it->second.from = m->offset() + 1;
+          if (!more || m->offset() + 1 >= it->second.to)
+            open.erase(it);
+          else
+            it->second.from = m->offset() + 1;
           break;
         }
         case RdKafka::ERR__PARTITION_EOF:
@@ -799,10 +810,12 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
           break;
         case RdKafka::ERR__AUTO_OFFSET_RESET:
         case RdKafka::ERR_OFFSET_OUT_OF_RANGE:
-          return failure(fail(errc::corruption, "kafka: " + opts_.topic + " lost records being read: " +
-                                                    message_text(*m)));
+          return failure(
+              fail(errc::corruption,
+                   "kafka: " + opts_.topic + " lost records being read: " + message_text(*m)));
         default:
-          return failure(fail(errc::unavailable, "kafka: reading " + opts_.topic + ": " + message_text(*m)));
+          return failure(
+              fail(errc::unavailable, "kafka: reading " + opts_.topic + ": " + message_text(*m)));
       }
     }
     return success();
@@ -836,7 +849,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
   // i.e. forever, while the broker is down).
   result_msg<std::vector<int64_t>> list_offsets(int64_t spec) {
     std::vector<RdKafka::TopicPartition*> tps;
-    for (int32_t p = 0; p < partitions_; ++p) tps.push_back(RdKafka::TopicPartition::create(opts_.topic, p, spec));
+    for (int32_t p = 0; p < partitions_; ++p)
+      tps.push_back(RdKafka::TopicPartition::create(opts_.topic, p, spec));
     struct destroy_on_exit {
       std::vector<RdKafka::TopicPartition*>& v;
       ~destroy_on_exit() { RdKafka::TopicPartition::destroy(v); }
@@ -855,8 +869,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
       if (err == RdKafka::ERR_NO_ERROR) break;
       if (!retriable(err) || clock_type::now() >= deadline) {
         std::string last = scan_sink_.last();
-        return failure(fail(errc::unavailable, "kafka: listing offsets of " + opts_.topic + " on " + opts_.brokers +
-                                                   ": " + RdKafka::err2str(err) +
+        return failure(fail(errc::unavailable, "kafka: listing offsets of " + opts_.topic + " on " +
+                                                   opts_.brokers + ": " + RdKafka::err2str(err) +
                                                    (last.empty() ? "" : " (" + last + ")")));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -869,22 +883,26 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
   // Partitions of the topic that have a leader; 0 if the topic does not exist.
   result_msg<int32_t> topic_partitions(clock_type::time_point deadline) {
     std::string err;
-    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(producer_.get(), opts_.topic, nullptr, err));
-    if (!topic) return failure(fail(errc::invalid_argument, "kafka topic " + opts_.topic + ": " + err));
+    std::unique_ptr<RdKafka::Topic> topic(
+        RdKafka::Topic::create(producer_.get(), opts_.topic, nullptr, err));
+    if (!topic)
+      return failure(fail(errc::invalid_argument, "kafka topic " + opts_.topic + ": " + err));
     RdKafka::Metadata* raw = nullptr;
     auto code = producer_->metadata(false, topic.get(), &raw, std::max(1, remaining_ms(deadline)));
     std::unique_ptr<RdKafka::Metadata> md(raw);
     if (code != RdKafka::ERR_NO_ERROR) {
       std::string last = sink_.last();
-      return failure(fail(errc::unavailable, "kafka brokers " + opts_.brokers + " did not answer within " +
-                                                 std::to_string(opts_.timeout.count()) + " ms: " +
-                                                 RdKafka::err2str(code) + (last.empty() ? "" : " (" + last + ")")));
+      return failure(fail(errc::unavailable,
+                          "kafka brokers " + opts_.brokers + " did not answer within " +
+                              std::to_string(opts_.timeout.count()) + " ms: " +
+                              RdKafka::err2str(code) + (last.empty() ? "" : " (" + last + ")")));
     }
     for (const auto* t : *md->topics()) {
       if (t->topic() != opts_.topic) continue;
       if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) return 0;
       if (t->err() != RdKafka::ERR_NO_ERROR && t->err() != RdKafka::ERR_LEADER_NOT_AVAILABLE) {
-        return failure(fail(errc::unavailable, "kafka topic " + opts_.topic + ": " + RdKafka::err2str(t->err())));
+        return failure(fail(errc::unavailable,
+                            "kafka topic " + opts_.topic + ": " + RdKafka::err2str(t->err())));
       }
       int32_t with_leader = 0;
       for (const auto* p : *t->partitions()) {
@@ -898,13 +916,14 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
 
   result_msg<void> create_topic(clock_type::time_point deadline) {
     if (opts_.partitions <= 0 || opts_.replication_factor <= 0) {
-      return failure(fail(errc::invalid_argument, "kafka topic needs partitions and replication_factor > 0"));
+      return failure(
+          fail(errc::invalid_argument, "kafka topic needs partitions and replication_factor > 0"));
     }
     rd_kafka_t* rk = producer_->c_ptr();
     char errbuf[512] = {0};
     std::unique_ptr<rd_kafka_NewTopic_t, decltype(&rd_kafka_NewTopic_destroy)> topic(
-        rd_kafka_NewTopic_new(opts_.topic.c_str(), opts_.partitions, opts_.replication_factor, errbuf,
-                              sizeof errbuf),
+        rd_kafka_NewTopic_new(opts_.topic.c_str(), opts_.partitions, opts_.replication_factor,
+                              errbuf, sizeof errbuf),
         &rd_kafka_NewTopic_destroy);
     if (!topic) return failure(fail(errc::invalid_argument, std::string("kafka topic: ") + errbuf));
     // The log is the source of truth: nothing expires. Imported history carries old event
@@ -917,30 +936,35 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
         {"max.message.bytes", std::to_string(kMaxMessageBytes)},
     };
     for (const auto& [k, v] : configs) {
-      if (auto e = rd_kafka_NewTopic_set_config(topic.get(), k, v.c_str()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return failure(fail(errc::invalid_argument, std::string("kafka topic config ") + k + ": " +
-                                                        rd_kafka_err2str(e)));
+      if (auto e = rd_kafka_NewTopic_set_config(topic.get(), k, v.c_str());
+          e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return failure(fail(errc::invalid_argument,
+                            std::string("kafka topic config ") + k + ": " + rd_kafka_err2str(e)));
       }
     }
     const int t = std::max(1, remaining_ms(deadline));
     std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
-        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS), &rd_kafka_AdminOptions_destroy);
+        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS),
+        &rd_kafka_AdminOptions_destroy);
     rd_kafka_AdminOptions_set_request_timeout(options.get(), t, errbuf, sizeof errbuf);
     rd_kafka_AdminOptions_set_operation_timeout(options.get(), t, errbuf, sizeof errbuf);
-    std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(rk),
-                                                                               &rd_kafka_queue_destroy);
+    std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
+        rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
     rd_kafka_NewTopic_t* topics[] = {topic.get()};
     rd_kafka_CreateTopics(rk, topics, 1, options.get(), queue.get());
     std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> ev(
         rd_kafka_queue_poll(queue.get(), t + 1000), &rd_kafka_event_destroy);
-    if (!ev) return failure(fail(errc::unavailable, "kafka: creating topic " + opts_.topic + " timed out"));
+    if (!ev)
+      return failure(
+          fail(errc::unavailable, "kafka: creating topic " + opts_.topic + " timed out"));
     if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return failure(fail(errc::unavailable, "kafka: creating topic " + opts_.topic + ": " +
                                                  rd_kafka_event_error_string(ev.get())));
     }
     const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev.get());
     size_t n = 0;
-    const rd_kafka_topic_result_t** results = res ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
+    const rd_kafka_topic_result_t** results =
+        res ? rd_kafka_CreateTopics_result_topics(res, &n) : nullptr;
     for (size_t i = 0; i < n; ++i) {
       auto e = rd_kafka_topic_result_error(results[i]);
       if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) continue;
@@ -951,7 +975,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
                                 e == RD_KAFKA_RESP_ERR_INVALID_CONFIG
                             ? errc::invalid_argument
                             : errc::unavailable;
-      return failure(fail(code, "kafka: creating topic " + opts_.topic + ": " + (why ? why : rd_kafka_err2str(e))));
+      return failure(fail(
+          code, "kafka: creating topic " + opts_.topic + ": " + (why ? why : rd_kafka_err2str(e))));
     }
     return success();
   }
@@ -999,11 +1024,11 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
   std::mutex append_mu_;
   std::mutex state_mu_;
   std::condition_variable state_cv_;
-  std::unique_ptr<id_index> index_;                                                 // state_mu_
-  std::unordered_map<std::string, std::shared_ptr<pending_event>> in_flight_;      // state_mu_
-  std::vector<int64_t> upto_;           // indexed up to, per partition; state_mu_
+  std::unique_ptr<id_index> index_;                                            // state_mu_
+  std::unordered_map<std::string, std::shared_ptr<pending_event>> in_flight_;  // state_mu_
+  std::vector<int64_t> upto_;             // indexed up to, per partition; state_mu_
   std::vector<std::set<int64_t>> ahead_;  // delivered offsets past a gap; state_mu_
-  std::vector<bool> suspect_;           // a failure may have left unindexed records; state_mu_
+  std::vector<bool> suspect_;             // a failure may have left unindexed records; state_mu_
 
   std::mutex dr_mu_;
   std::vector<delivery> delivered_;  // dr_mu_
@@ -1017,7 +1042,8 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
 result_msg<std::unique_ptr<event_log>> open_kafka_log(kafka_log_options opts) {
   if (opts.brokers.empty()) return failure(fail(errc::invalid_argument, "kafka: no brokers given"));
   if (opts.topic.empty()) return failure(fail(errc::invalid_argument, "kafka: no topic given"));
-  if (opts.timeout.count() <= 0) return failure(fail(errc::invalid_argument, "kafka: timeout must be > 0"));
+  if (opts.timeout.count() <= 0)
+    return failure(fail(errc::invalid_argument, "kafka: timeout must be > 0"));
   auto log = std::make_unique<kafka_log>(std::move(opts));
   BOOST_OUTCOME_TRY(log->open());
   return std::unique_ptr<event_log>(std::move(log));

@@ -15,10 +15,10 @@
 namespace roms::events {
 
 struct kafka_log_options {
-  std::string brokers;               // "127.0.0.1:9092"
+  std::string brokers;                // "127.0.0.1:9092"
   std::string topic = "roms.events";  // Default: roms.events
-  int32_t partitions = 6;            // used when the topic is created. Default: 6
-  int16_t replication_factor = 1;    // used when the topic is created. Default: 1
+  int32_t partitions = 6;             // used when the topic is created. Default: 6
+  int16_t replication_factor = 1;     // used when the topic is created. Default: 1
   // Where the id index (dedup) lives; empty = in memory only (tests). Default: empty.
   std::filesystem::path index_dir;
   // How long an operation may wait for the broker before failing with errc::unavailable.

@@ -50,7 +50,8 @@ envelope make_event(std::string id, std::string stream, int64_t us = 0) {
 std::vector<envelope> make_events(const std::string& prefix, int n, int streams) {
   std::vector<envelope> out;
   for (int i = 0; i < n; ++i) {
-    out.push_back(make_event(prefix + "-" + std::to_string(i), "stream-" + std::to_string(i % streams), i));
+    out.push_back(
+        make_event(prefix + "-" + std::to_string(i), "stream-" + std::to_string(i % streams), i));
   }
   return out;
 }
@@ -165,7 +166,8 @@ TEST_P(LogContract, OffsetsAreDenseAndMonotonicPerPartition) {
   auto st = log->stats();
   ASSERT_TRUE(st);
   for (const auto& [p, os] : offsets) {
-    for (size_t i = 0; i < os.size(); ++i) EXPECT_EQ(os[i], static_cast<int64_t>(i)) << "partition " << p;
+    for (size_t i = 0; i < os.size(); ++i)
+      EXPECT_EQ(os[i], static_cast<int64_t>(i)) << "partition " << p;
     EXPECT_EQ(st.value().end_offsets.at(static_cast<size_t>(p)), static_cast<int64_t>(os.size()));
   }
   // Reading sees the same positions, each partition in offset order.
@@ -253,7 +255,8 @@ TEST_P(LogContract, BlockedReaderWakesUpOnAppend) {
   t.join();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].event.id, e[0].id);
-  const auto latency = std::chrono::duration_cast<ms>(std::chrono::steady_clock::duration(woke_at - appended));
+  const auto latency =
+      std::chrono::duration_cast<ms>(std::chrono::steady_clock::duration(woke_at - appended));
   std::printf("[%s] reader woke %lld ms after append returned\n", GetParam().c_str(),
               static_cast<long long>(latency.count()));
   EXPECT_LT(latency, 500ms);
@@ -331,8 +334,8 @@ TEST_P(LogContract, ReopenKeepsEverything) {
 TEST_P(LogContract, DuplicateIdInOneBatchIsStoredOnce) {
   auto log = open();
   ASSERT_TRUE(log);
-  std::vector<envelope> batch = {make_event("dup-a", "s1"), make_event("dup-b", "s2"), make_event("dup-a", "s1"),
-                                 make_event("dup-a", "s3")};
+  std::vector<envelope> batch = {make_event("dup-a", "s1"), make_event("dup-b", "s2"),
+                                 make_event("dup-a", "s1"), make_event("dup-a", "s3")};
   auto r = append_ok(*log, batch);
   ASSERT_EQ(r.size(), 4u);
   EXPECT_FALSE(r[0].duplicate);
@@ -464,9 +467,11 @@ TEST_P(LogContract, PartitionForIsStableAndInRange) {
       first[s] = p;
     }
     std::vector<envelope> batch;
-    for (int i = 0; i < 20; ++i) batch.push_back(make_event("pf-" + std::to_string(i), "customer-" + std::to_string(i)));
+    for (int i = 0; i < 20; ++i)
+      batch.push_back(make_event("pf-" + std::to_string(i), "customer-" + std::to_string(i)));
     auto r = append_ok(*log, batch);
-    for (size_t i = 0; i < r.size(); ++i) EXPECT_EQ(r[i].position.partition, first[batch[i].stream]);
+    for (size_t i = 0; i < r.size(); ++i)
+      EXPECT_EQ(r[i].position.partition, first[batch[i].stream]);
   }
   auto log = open();
   ASSERT_TRUE(log);
@@ -480,7 +485,8 @@ TEST_P(LogContract, ReportsStats) {
   ASSERT_TRUE(st);
   EXPECT_EQ(st.value().backend, GetParam());
   EXPECT_EQ(st.value().partitions, log->partitions());
-  EXPECT_EQ(st.value().end_offsets, std::vector<int64_t>(static_cast<size_t>(log->partitions()), 0));
+  EXPECT_EQ(st.value().end_offsets,
+            std::vector<int64_t>(static_cast<size_t>(log->partitions()), 0));
   auto batch = make_events("stats", 17, 6);
   append_ok(*log, batch);
   st = log->stats();
@@ -497,12 +503,14 @@ TEST_P(LogContract, FindsTheFirstOffsetAfterATime) {
   // Times 0, 400, 800, ... µs: several events share a millisecond, so the Kafka backend's
   // millisecond timestamps alone would not be exact.
   std::vector<envelope> batch;
-  for (int i = 0; i < 20; ++i) batch.push_back(make_event("time-" + std::to_string(i), "s" + std::to_string(i % 4), i * 400));
+  for (int i = 0; i < 20; ++i)
+    batch.push_back(make_event("time-" + std::to_string(i), "s" + std::to_string(i % 4), i * 400));
   auto results = append_ok(*log, batch);
   ASSERT_EQ(results.size(), batch.size());
   auto st = log->stats();
   ASSERT_TRUE(st);
-  for (int64_t cut_us : {-1'000'000'000LL, -1LL, 0LL, 399LL, 400LL, 1000LL, 1999LL, 3800LL, 7600LL, 99'000'000LL}) {
+  for (int64_t cut_us :
+       {-1'000'000'000LL, -1LL, 0LL, 399LL, 400LL, 1000LL, 1999LL, 3800LL, 7600LL, 99'000'000LL}) {
     std::vector<int64_t> expected = st.value().end_offsets;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].time > at(cut_us)) {
@@ -646,9 +654,10 @@ TEST_P(KafkaLog, ExistingTopicKeepsItsPartitionCount) {
 
 // Writes a raw record with kcat (the topic is shared with other programs; one of them may
 // write something that is not an envelope).
-bool write_raw(const std::string& brokers, const std::string& topic, int32_t partition, const std::string& value) {
-  const std::string cmd = "kcat -P -b " + brokers + " -t " + topic + " -p " + std::to_string(partition) +
-                          " -k raw 2>&1";
+bool write_raw(const std::string& brokers, const std::string& topic, int32_t partition,
+               const std::string& value) {
+  const std::string cmd = "kcat -P -b " + brokers + " -t " + topic + " -p " +
+                          std::to_string(partition) + " -k raw 2>&1";
   FILE* f = ::popen(cmd.c_str(), "w");
   if (!f) return false;
   std::fputs(value.c_str(), f);
@@ -674,8 +683,10 @@ TEST_P(KafkaLog, UndecodableRecordIsCorruptionAtItsPosition) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!err && std::chrono::steady_clock::now() < deadline) {
     auto x = reader.value()->read(10, 500ms);
-    if (!x) err = x.error();
-    else for (auto& e : x.value()) got.push_back(std::move(e));
+    if (!x)
+      err = x.error();
+    else
+      for (auto& e : x.value()) got.push_back(std::move(e));
   }
   EXPECT_EQ(err, make_error_code(errc::corruption));
   ASSERT_EQ(got.size(), 1u);
