@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "projections/projection.h"
+#include "projections/read_models/auth.h"
 #include "projections/read_models/catalog.h"
 #include "projections/read_models/customers.h"
 #include "projections/read_models/daily.h"
@@ -13,7 +14,7 @@
 
 namespace roms::projections {
 
-// orders, customers, catalog, daily. `single_partition`: positions in order timelines print
+// orders, customers, catalog, daily, auth. `single_partition`: positions in order timelines print
 // as "N" (embedded log) rather than "P:O" (Kafka).
 std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition = true);
 
