@@ -86,6 +86,16 @@ struct webhook_state {
   }
 };
 
+void duplicate(const webhook_state& st, std::string_view source, const std::string& order_id,
+               const responder& out) {
+  st.count(source, "duplicate");
+  json::object b{{"status", "duplicate"}};
+  if (!order_id.empty()) b["order_id"] = order_id;
+  response r;
+  r.body = json::serialize(b);
+  out.respond(std::move(r));
+}
+
 // One delivery on its way through the executor.
 struct delivery {
   std::string source;       // "shopify" | "woocommerce"
@@ -266,10 +276,7 @@ void handle_shopify(const std::shared_ptr<webhook_state>& st, request&& req, res
     st->count(kSource, "unknown_topic");
     return out.respond(ignored("topic '" + d.topic + "' is not handled"));
   }
-  if (auto seen = st->seen.find(d.key)) {
-    st->count(kSource, "duplicate");
-    return out.respond(json_answer(200, {{"status", "duplicate"}, {"order_id", *seen}}));
-  }
+  if (auto seen = st->seen.find(d.key)) return duplicate(*st, kSource, *seen, out);
   auto m = internal::map_shopify_order(req.body, topic);
   if (!m) return fail(st, d, out, m.error(), "");
   d.order = std::move(m).value();
@@ -305,10 +312,7 @@ void handle_woocommerce(const std::shared_ptr<webhook_state>& st, request&& req,
     st->count(kSource, "skipped");
     return out.respond(ignored(d.order.skip_reason));
   }
-  if (auto seen = st->seen.find(d.key)) {
-    st->count(kSource, "duplicate");
-    return out.respond(json_answer(200, {{"status", "duplicate"}, {"order_id", *seen}}));
-  }
+  if (auto seen = st->seen.find(d.key)) return duplicate(*st, kSource, *seen, out);
   ingest(st, std::move(d), std::move(out));
 }
 
