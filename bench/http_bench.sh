@@ -30,13 +30,23 @@ done
 addr="$(sed -n 's/^listening on //p' "$out")"
 [[ -n "$addr" ]] || { echo "http_bench: the server did not start" >&2; exit 1; }
 
+# CPU time of the server (user + system, in clock ticks): with other work on the machine,
+# CPU per request is steadier than requests per second.
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$server_pid/stat"; }
+
 curl -fsS "http://$addr/ping" >/dev/null 2>&1 || true  # warm-up (curl is optional)
+cpu_before="$(cpu_ticks)"
 result="$(wrk -t1 -c"$connections" -d"$duration" --latency "http://$addr/ping")"
+cpu_after="$(cpu_ticks)"
 echo "$result" >&2
 
 rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$result")"
 p50="$(awk '$1 == "50%" {print $2}' <<<"$result")"
 p99="$(awk '$1 == "99%" {print $2}' <<<"$result")"
 errors="$(awk '/Non-2xx|Socket errors/ {print}' <<<"$result")"
+requests="$(awk '/requests in/ {print $1}' <<<"$result")"
+cpu_us="$(awk -v t="$((cpu_after - cpu_before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+  'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')"
+load="$(cut -d' ' -f1 /proc/loadavg)"
 
-echo "| http_echo GET /ping, $io_threads I/O thread(s), wrk -t1 -c$connections -d$duration | ${rps} req/s | p50 ${p50} | p99 ${p99} | $(nproc) cores, $(date -u +%Y-%m-%d) ${errors:+| $errors} |"
+echo "| http_echo GET /ping, $io_threads I/O thread(s), wrk -t1 -c$connections -d$duration | ${rps} req/s | p50 ${p50} | p99 ${p99} | server CPU ${cpu_us} µs/req | $(nproc) cores, load ${load}, $(date -u +%Y-%m-%d) ${errors:+| $errors} |"
