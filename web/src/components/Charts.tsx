@@ -59,7 +59,7 @@ export function SalesChart(props: { days: DayTotal[] }) {
               <title>{`${shortDay(d.date)}: ${rupiah(d.total)} (${d.orders})`}</title>
             </rect>
             {(i % 5 === 0 || i === n - 1) && (
-              <text x={left + i * step + step / 2} y={H - 6} class="axis" text-anchor="middle">
+              <text x={i === n - 1 ? W - 8 : left + i * step + step / 2} y={H - 6} class="axis" text-anchor={i === n - 1 ? 'end' : 'middle'}>
                 {shortDay(d.date)}
               </text>
             )}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests: builds the web app, starts the real server
+#   roms serve --data <tmp> --demo --test-clock --listen 127.0.0.1:<free port> --web-dir web/dist
+# waits for /healthz, runs the Playwright tests (playwright-core driving Debian's Chromium,
+# headless, never a downloaded browser) with node's test runner, writes screenshots of the
+# main pages to test-artifacts/screenshots/, stops the server. Exit code non-zero on failure.
+#
+#   bash scripts/web-test.sh                    # after scripts/build.sh
+#   ROMS_BUILD_DIR=build-web bash scripts/web-test.sh
+#   ROMS_WEB_TEST_MOCK=1 bash scripts/web-test.sh   # against web/tests/dev-server.mjs --mock
+#                                                   # (UI development only, not a product test)
+# Environment: CHROMIUM (default /usr/bin/chromium), ROMS_WEB_TEST_FILTER (a test name pattern).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD_DIR=${ROMS_BUILD_DIR:-build}
+ROMS="$ROOT/$BUILD_DIR/tools/roms"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+SHOTS="$ROOT/test-artifacts/screenshots"
+say() { echo "web-test: $*" >&2; }
+
+[[ -x $CHROMIUM ]] || { say "no browser at $CHROMIUM (apt-get install chromium)"; exit 1; }
+bash scripts/web-build.sh
+
+TMP=$(mktemp -d /tmp/roms-web-test.XXXXXX)
+SERVER_PID=""
+cleanup() {
+  local rc=$?
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ $rc -ne 0 && -f $TMP/server.log ]]; then
+    say "server log (last 40 lines):"
+    tail -n 40 "$TMP/server.log" >&2 || true
+  fi
+  rm -rf "$TMP"
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+URL="http://127.0.0.1:$PORT"
+
+if [[ -n ${ROMS_WEB_TEST_MOCK:-} ]]; then
+  say "MOCK mode: web/tests/dev-server.mjs --mock (not the real server)"
+  node web/tests/dev-server.mjs --mock --port "$PORT" >"$TMP/server.log" 2>&1 &
+  SERVER_PID=$!
+else
+  [[ -x $ROMS ]] || { say "no server binary at $ROMS (run scripts/build.sh first)"; exit 1; }
+  "$ROMS" serve --data "$TMP/data" --demo --test-clock --listen "127.0.0.1:$PORT" \
+    --web-dir "$ROOT/web/dist" >"$TMP/server.log" 2>&1 &
+  SERVER_PID=$!
+fi
+
+for i in $(seq 1 600); do
+  if curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null; then break; fi
+  kill -0 "$SERVER_PID" 2>/dev/null || { say "the server exited before answering /healthz"; exit 1; }
+  [[ $i -eq 600 ]] && { say "no answer on $URL/healthz after 120 s"; exit 1; }
+  sleep 0.2
+done
+# The app must come from the server itself.
+curl -fsS "$URL/" | grep -q '<div id="app">' || { say "$URL/ does not serve the web app (--web-dir)"; exit 1; }
+
+# Demo logins: the server prints them; these are the defaults if it prints none we recognise.
+ADMIN_EMAIL=admin@demo.roms.id ADMIN_PASSWORD=admin12345
+CS_EMAIL=cs@demo.roms.id CS_PASSWORD=cs12345678
+while IFS= read -r line; do
+  if [[ $line =~ ([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]+)[^A-Za-z0-9]+(password[:=]?[[:space:]]*)?([^[:space:]\)\(,]{6,}) ]]; then
+    email=${BASH_REMATCH[1]} pw=${BASH_REMATCH[3]}
+    shopt -s nocasematch
+    if [[ $line == *admin* ]]; then ADMIN_EMAIL=$email ADMIN_PASSWORD=$pw
+    elif [[ $line == *cs* ]]; then CS_EMAIL=$email CS_PASSWORD=$pw
+    fi
+    shopt -u nocasematch
+  fi
+done < <(grep -Ei 'login|password|@' "$TMP/server.log" || true)
+say "server at $URL (admin $ADMIN_EMAIL, cs $CS_EMAIL)"
+
+rm -rf "$SHOTS"
+mkdir -p "$SHOTS"
+cd web
+node_modules/.bin/tsc -p tests/tsconfig.json
+filter=()
+[[ -n ${ROMS_WEB_TEST_FILTER:-} ]] && filter=(--test-name-pattern "$ROMS_WEB_TEST_FILTER")
+ROMS_URL=$URL ROMS_SCREENSHOTS=$SHOTS CHROMIUM=$CHROMIUM \
+ROMS_ADMIN_EMAIL=$ADMIN_EMAIL ROMS_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+ROMS_CS_EMAIL=$CS_EMAIL ROMS_CS_PASSWORD=$CS_PASSWORD \
+  node --test --test-concurrency=1 --test-reporter=spec "${filter[@]}" tests/build/e2e/
+say "screenshots in test-artifacts/screenshots/ ($(ls "$SHOTS" | wc -l) files)"
