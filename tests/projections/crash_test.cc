@@ -100,9 +100,12 @@ TEST(CrashChild, Run) {
   o.rebuild_stale_on_start = false;
   projection_runner r(store, *log, o);
   auto end = log->stats().value().end_offsets;
-  if (mode == "rebuild") {
+  if (mode == "rebuild" || mode == "rebuild1") {
     ASSERT_TRUE(r.catch_up());
-    for (;;) ASSERT_TRUE(r.rebuild());
+    do {
+      ASSERT_TRUE(r.rebuild());
+    } while (mode == "rebuild");
+    std::_Exit(0);
   }
   ASSERT_TRUE(r.start());
   for (size_t p = 0; p < end.size(); ++p) {
@@ -173,18 +176,15 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
   std::string spec_rebuild = "rebuild" + spec_tail.substr(4);
   int killed_mid_way = 0;
   std::vector<int64_t> last_pos;
-  for (int round = 0; round < tail_rounds + rebuild_rounds; ++round) {
-    bool rebuild = round >= tail_rounds;
-    auto delay = std::chrono::milliseconds(rebuild ? 300 + rng() % 1500 : 150 + rng() % 500);
-    bool killed = run_child(rebuild ? spec_rebuild : spec_tail, delay);
-    SCOPED_TRACE("round " + std::to_string(round) + (rebuild ? " (rebuild)" : " (tail)") +
-                 (killed ? " killed after " : " exited within ") + std::to_string(delay.count()) +
-                 " ms");
-
+  uint64_t last_gen = 0;
+  int generations_seen = 0;
+  auto check = [&](int round, bool rebuild, bool killed, std::chrono::milliseconds delay) {
+    SCOPED_TRACE("round " + std::to_string(round) + (rebuild ? " (rebuild)" : " (tail)"));
     auto store = open_store(data.path());
     auto kv = store->info("kv").value();
     auto counts = store->info("counts").value();
-    // One WriteBatch carries both projections' writes and positions.
+    // One WriteBatch carries both projections' writes and positions (live path); a rebuild
+    // switches complete generations only.
     EXPECT_EQ(kv.position, counts.position);
     EXPECT_FALSE(kv.stale());
     auto pos = kv.position;
@@ -197,31 +197,53 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
     }
     last_pos = pos;
     if (killed && pos != end) ++killed_mid_way;
+    if (kv.generation != last_gen) ++generations_seen;
+    last_gen = kv.generation;
     std::fprintf(stderr, "crash round %2d %-7s %s after %4lld ms: position %s of %s, generation %llu\n",
                  round, rebuild ? "rebuild" : "tail", killed ? "killed" : "exited",
                  static_cast<long long>(delay.count()), internal_text(pos).c_str(),
-                 internal_text(end).c_str(),
-                 static_cast<unsigned long long>(kv.generation));
+                 internal_text(end).c_str(), static_cast<unsigned long long>(kv.generation));
     ASSERT_TRUE(ref_runner.run_until(pos));
     EXPECT_EQ(digests(*store), digests(*reference));
+  };
+
+  // Kills while the live runner tails the log (mid-batch, mid-commit, mid-checkpoint).
+  for (int round = 0; round < tail_rounds; ++round) {
+    auto delay = std::chrono::milliseconds(150 + rng() % 500);
+    bool killed = run_child(spec_tail, delay);
+    check(round, false, killed, delay);
   }
   EXPECT_GE(killed_mid_way, tail_rounds / 2) << "the kills should land before the end";
+  // Recovery: a run to the end equals a clean fold of the whole log.
+  EXPECT_FALSE(run_child(spec_tail, 300s));
+  check(tail_rounds, false, false, 300s);
+  EXPECT_EQ(last_pos, end);
 
-  // Recovery: a last run to the end equals a clean fold of the whole log.
-  EXPECT_FALSE(run_child(spec_tail, 120s));
-  auto store = open_store(data.path());
-  EXPECT_EQ(store->info("kv").value().position, end);
-  ASSERT_TRUE(ref_runner.run_until(end));
-  EXPECT_EQ(digests(*store), digests(*reference));
+  // Kills while rebuilding from 0 (WAL off): the live generation is untouched until a
+  // complete, flushed generation replaces it; an unfinished one is dropped at open.
+  // How long one rebuild takes here, so the kills spread over whole rebuilds and the
+  // switches between them.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(run_child("rebuild1" + spec_tail.substr(4), 300s));
+  auto one = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  check(tail_rounds + 1, true, false, one);
+  generations_seen = 0;
+  for (int round = 0; round < rebuild_rounds; ++round) {
+    auto delay = std::chrono::milliseconds(one.count() / 5 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * one.count())));
+    bool killed = run_child(spec_rebuild, delay);
+    EXPECT_TRUE(killed);
+    check(tail_rounds + 2 + round, true, killed, delay);
+  }
+  EXPECT_GE(generations_seen, 1) << "no rebuild completed between kills";
 }
 
 TEST(ProjectionCrash, EmbeddedKillAtRandomPointsThenRecoverExactlyOnce) {
-  crash_rounds("", "", 600000, 10, 4);
+  crash_rounds("", "", 600000, 10, 5);
 }
 
 TEST(ProjectionCrash, KafkaKillAtRandomPointsThenRecoverExactlyOnce) {
   ROMS_REQUIRE_KAFKA(brokers);
-  crash_rounds(brokers, testing::unique_topic("roms.crash"), 150000, 10, 2);
+  crash_rounds(brokers, testing::unique_topic("roms.crash"), 150000, 10, 3);
 }
 
 }  // namespace
