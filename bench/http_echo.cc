@@ -14,8 +14,10 @@ int main(int argc, char** argv) {
   roms::http::server::options o;
   o.listen = "127.0.0.1:0";
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--listen") == 0) o.listen = argv[i + 1];
-    else if (std::strcmp(argv[i], "--io-threads") == 0) o.io_threads = std::stoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--listen") == 0)
+      o.listen = argv[i + 1];
+    else if (std::strcmp(argv[i], "--io-threads") == 0)
+      o.io_threads = std::stoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: %s [--listen HOST:PORT] [--io-threads N]\n", argv[0]);
       return 2;

@@ -38,8 +38,7 @@ bool valid_label_name(std::string_view n) {
   return true;
 }
 
-void check_names(const std::string& name, const std::vector<std::string>& labels,
-                 bool histogram) {
+void check_names(const std::string& name, const std::vector<std::string>& labels, bool histogram) {
   if (!valid_metric_name(name)) throw std::invalid_argument("invalid metric name: " + name);
   for (const auto& l : labels) {
     if (!valid_label_name(l) || (histogram && l == "le"))
@@ -53,9 +52,12 @@ void append_help(std::string& out, std::string_view name, std::string_view help,
   out += name;
   out += ' ';
   for (char c : help) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
   }
   out += "\n# TYPE ";
   out += name;
@@ -66,10 +68,14 @@ void append_help(std::string& out, std::string_view name, std::string_view help,
 
 void append_label_value(std::string& out, std::string_view v) {
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
   }
 }
 
@@ -125,9 +131,12 @@ void append_double(std::string& out, double v) {
 
 template <class Metric>
 constexpr std::string_view type_name() {
-  if constexpr (std::is_same_v<Metric, counter>) return "counter";
-  else if constexpr (std::is_same_v<Metric, gauge>) return "gauge";
-  else return "histogram";
+  if constexpr (std::is_same_v<Metric, counter>)
+    return "counter";
+  else if constexpr (std::is_same_v<Metric, gauge>)
+    return "gauge";
+  else
+    return "histogram";
 }
 
 }  // namespace
@@ -217,8 +226,10 @@ Metric& family<Metric>::child(std::vector<std::string> values) {
   auto it = children_.find(values);
   if (it != children_.end()) return *it->second;
   std::unique_ptr<Metric> m;
-  if constexpr (std::is_same_v<Metric, histogram>) m = std::make_unique<Metric>(buckets_);
-  else m = std::make_unique<Metric>();
+  if constexpr (std::is_same_v<Metric, histogram>)
+    m = std::make_unique<Metric>(buckets_);
+  else
+    m = std::make_unique<Metric>();
   return *children_.emplace(std::move(values), std::move(m)).first->second;
 }
 
@@ -340,14 +351,15 @@ family<metrics::histogram>& registry::histogram(std::string name, std::string he
 }
 
 void registry::gauge_callback(std::string name, std::string help, std::function<double()> fn) {
-  add_collector(metric_type::gauge, std::move(name), std::move(help), {},
-                [fn = std::move(fn)] { return std::vector<sample>{{{}, fn()}}; });
+  add_collector(metric_type::gauge, std::move(name), std::move(help), {}, [fn = std::move(fn)] {
+    return std::vector<sample>{{{}, fn()}};
+  });
 }
 
-void registry::counter_callback(std::string name, std::string help,
-                                std::function<double()> fn) {
-  add_collector(metric_type::counter, std::move(name), std::move(help), {},
-                [fn = std::move(fn)] { return std::vector<sample>{{{}, fn()}}; });
+void registry::counter_callback(std::string name, std::string help, std::function<double()> fn) {
+  add_collector(metric_type::counter, std::move(name), std::move(help), {}, [fn = std::move(fn)] {
+    return std::vector<sample>{{{}, fn()}};
+  });
 }
 
 void registry::add_collector(metric_type type, std::string name, std::string help,
@@ -387,9 +399,15 @@ std::string registry::render() const {
   std::lock_guard lock(mu_);
   for (const auto& [name, e] : entries_) {
     switch (e->k) {
-      case entry::kind::counter: e->c->render(out); break;
-      case entry::kind::gauge: e->g->render(out); break;
-      case entry::kind::histogram: e->h->render(out); break;
+      case entry::kind::counter:
+        e->c->render(out);
+        break;
+      case entry::kind::gauge:
+        e->g->render(out);
+        break;
+      case entry::kind::histogram:
+        e->h->render(out);
+        break;
       case entry::kind::callback: {
         append_help(out, name, e->help, e->cb_type == metric_type::counter ? "counter" : "gauge");
         for (const auto& s : e->collect()) {
@@ -488,8 +506,8 @@ double max_fds() {
 }  // namespace
 
 void register_process_metrics(registry& r) {
-  r.counter_callback("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                     cpu_seconds);
+  r.counter_callback("process_cpu_seconds_total",
+                     "Total user and system CPU time spent in seconds.", cpu_seconds);
   r.gauge_callback("process_resident_memory_bytes", "Resident memory size in bytes.", [] {
     uint64_t v = 0, rss = 0;
     return read_statm(v, rss) ? static_cast<double>(rss) * page_size() : 0.0;
@@ -500,8 +518,7 @@ void register_process_metrics(registry& r) {
   });
   static const double start = read_start_time();
   r.gauge_callback("process_start_time_seconds",
-                   "Start time of the process since unix epoch in seconds.",
-                   [] { return start; });
+                   "Start time of the process since unix epoch in seconds.", [] { return start; });
   r.gauge_callback("process_open_fds", "Number of open file descriptors.", open_fds);
   r.gauge_callback("process_max_fds", "Maximum number of open file descriptors.", max_fds);
 }

@@ -148,8 +148,7 @@ class registry {
   void counter_callback(std::string name, std::string help, std::function<double()> fn);
   // A labelled callback metric: `fn` returns all its samples at each render().
   void add_collector(metric_type type, std::string name, std::string help,
-                     std::vector<std::string> label_names,
-                     std::function<std::vector<sample>()> fn);
+                     std::vector<std::string> label_names, std::function<std::vector<sample>()> fn);
 
   // Removes a metric (e.g. a callback capturing an object that is going away). True if it
   // existed. References to a removed family's children dangle afterwards.

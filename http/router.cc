@@ -265,8 +265,8 @@ void router::operator()(request&& req, responder out) const {
     return;
   }
   if (!f.m) {
-    auto r = error_response(405, "method_not_allowed",
-                            req.method + " is not allowed on " + req.path);
+    auto r =
+        error_response(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
     r.headers.emplace_back("Allow", allow_list(*f.s));
     out.respond(std::move(r));
     return;

@@ -72,9 +72,9 @@ class router {
   // What a path matches, without dispatching (tests, OpenAPI checks).
   struct match_info {
     enum class kind { found, not_found, method_not_allowed, bad_path } result;
-    std::string pattern;        // the matching pattern, when found or 405
-    std::string allow;          // "GET, HEAD, POST" for 405
-    path_params params;         // when found
+    std::string pattern;  // the matching pattern, when found or 405
+    std::string allow;    // "GET, HEAD, POST" for 405
+    path_params params;   // when found
   };
   match_info match(std::string_view method, std::string_view target) const;
 

@@ -94,8 +94,22 @@ bool is_token(std::string_view s) {
   for (unsigned char c : s) {
     if (c <= 0x20 || c >= 0x7F) return false;
     switch (c) {
-      case '(': case ')': case ',': case '/': case ':': case ';': case '<': case '=':
-      case '>': case '?': case '@': case '[': case '\\': case ']': case '{': case '}':
+      case '(':
+      case ')':
+      case ',':
+      case '/':
+      case ':':
+      case ';':
+      case '<':
+      case '=':
+      case '>':
+      case '?':
+      case '@':
+      case '[':
+      case '\\':
+      case ']':
+      case '{':
+      case '}':
       case '"':
         return false;
       default:
@@ -237,7 +251,10 @@ class stream_channel {
  public:
   stream_channel(std::shared_ptr<server::impl> srv, net::any_io_executor ex,
                  std::weak_ptr<session> s, bool chunked, size_t limit)
-      : srv_(std::move(srv)), ex_(std::move(ex)), sess_(std::move(s)), chunked_(chunked),
+      : srv_(std::move(srv)),
+        ex_(std::move(ex)),
+        sess_(std::move(s)),
+        chunked_(chunked),
         limit_(limit) {}
 
   bool write(std::string chunk);
@@ -337,8 +354,11 @@ class stream_handle final : public stream_writer {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(std::shared_ptr<server::impl> srv, tcp::socket s, uint64_t id)
-      : srv_(std::move(srv)), opts_(srv_->opts), socket_(std::move(s)),
-        ex_(socket_.get_executor()), id_(id) {}
+      : srv_(std::move(srv)),
+        opts_(srv_->opts),
+        socket_(std::move(s)),
+        ex_(socket_.get_executor()),
+        id_(id) {}
 
   ~session() {
     error_code ec;
@@ -461,10 +481,9 @@ class session : public std::enable_shared_from_this<session> {
     parser_.emplace();
     parser_->body_limit(opts_.body_limit);
     parser_->header_limit(opts_.header_limit);
-    bhttp::async_read_header(socket_, buffer_, *parser_,
-                             [self = shared_from_this()](error_code ec, size_t) {
-                               self->on_header(ec);
-                             });
+    bhttp::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(error_code ec) {
@@ -495,8 +514,7 @@ class session : public std::enable_shared_from_this<session> {
     if (phase_ == phase::closed) return;
     if (ec == bhttp::error::body_limit) {
       return reply_error_and_close(
-          413, "too_large",
-          "request body exceeds " + std::to_string(opts_.body_limit) + " bytes");
+          413, "too_large", "request body exceeds " + std::to_string(opts_.body_limit) + " bytes");
     }
     if (ec == bhttp::error::header_limit) {
       return reply_error_and_close(
@@ -528,8 +546,7 @@ class session : public std::enable_shared_from_this<session> {
     auto url = boost::urls::parse_origin_form(sv(msg.target()));
     if (!url) {
       keep_alive_ = false;
-      return write_response(
-          error_response(400, "malformed_request", "malformed request target"));
+      return write_response(error_response(400, "malformed_request", "malformed request target"));
     }
     request r;
     r.method = std::string(sv(msg.method_string()));
@@ -595,9 +612,8 @@ class session : public std::enable_shared_from_this<session> {
     res_.keep_alive(!close);
     close_after_write_ = close;
     set_deadline(opts_.write_timeout);
-    bhttp::async_write(socket_, res_, [self = shared_from_this()](error_code ec, size_t) {
-      self->on_write(ec);
-    });
+    bhttp::async_write(socket_, res_,
+                       [self = shared_from_this()](error_code ec, size_t) { self->on_write(ec); });
   }
 
   void on_write(error_code ec) {
@@ -723,15 +739,16 @@ class session : public std::enable_shared_from_this<session> {
     }
     writing_ = true;
     set_deadline(opts_.write_timeout);
-    net::async_write(socket_, net::buffer(out_), [self = shared_from_this()](error_code ec, size_t) {
-      self->writing_ = false;
-      self->out_.clear();
-      if (self->phase_ != phase::streaming) return;
-      self->set_deadline_never();
-      if (ec) return self->abort_stream();
-      if (self->final_queued_) return self->end_stream();
-      self->do_stream_write();
-    });
+    net::async_write(socket_, net::buffer(out_),
+                     [self = shared_from_this()](error_code ec, size_t) {
+                       self->writing_ = false;
+                       self->out_.clear();
+                       if (self->phase_ != phase::streaming) return;
+                       self->set_deadline_never();
+                       if (ec) return self->abort_stream();
+                       if (self->final_queued_) return self->end_stream();
+                       self->do_stream_write();
+                     });
   }
 
   void end_stream() {
@@ -833,9 +850,9 @@ void responder::respond(response r) const {
 std::shared_ptr<stream_writer> responder::start_stream(response head) const {
   if (!state_ || state_->used.exchange(true)) return nullptr;
   auto s = std::move(state_->sess);
-  auto ch = std::make_shared<stream_channel>(s->srv().shared_from_this(), s->executor(), s,
-                                             state_->version >= 11,
-                                             s->srv().opts.stream_buffer_limit);
+  auto ch =
+      std::make_shared<stream_channel>(s->srv().shared_from_this(), s->executor(), s,
+                                       state_->version >= 11, s->srv().opts.stream_buffer_limit);
   if (!s->post_stream_start(state_->seq, std::move(head), ch)) ch->finished();
   return std::make_shared<stream_handle>(std::move(ch));
 }
@@ -864,10 +881,10 @@ void server::impl::unregister(uint64_t id) {
 }
 
 void server::impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](error_code ec,
-                                                                          tcp::socket s) {
-    self->on_accept(ec, std::move(s));
-  });
+  acceptor.async_accept(net::make_strand(ioc),
+                        [self = shared_from_this()](error_code ec, tcp::socket s) {
+                          self->on_accept(ec, std::move(s));
+                        });
 }
 
 void server::impl::on_accept(error_code ec, tcp::socket s) {
@@ -935,7 +952,8 @@ result_msg<void> server::start(handler h) {
   };
   {
     std::lock_guard lock(m.mu);
-    if (m.started) return fail(roms::make_error_code(errc::invalid_argument), "server already started");
+    if (m.started)
+      return fail(roms::make_error_code(errc::invalid_argument), "server already started");
     m.started = true;
   }
   if (!h) return fail(roms::make_error_code(errc::invalid_argument), "no handler");
@@ -954,8 +972,8 @@ result_msg<void> server::start(handler h) {
 
   error_code ec;
   tcp::resolver resolver(m.ioc);
-  auto results = resolver.resolve(host, port,
-                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  auto results =
+      resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty())
     return fail(roms::make_error_code(errc::invalid_argument),
                 "cannot resolve listen address '" + options_.listen + "': " + ec.message());

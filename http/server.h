@@ -43,7 +43,8 @@ struct request {
   std::string method;  // as sent, upper case for standard methods ("GET")
   std::string target;  // as sent: "/api/v1/orders?limit=10"
   std::string path;    // percent-decoded path without the query: "/api/v1/orders"
-  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order, '+' = ' '
+  // Query parameters, decoded ('+' is a space), in order; a key may repeat.
+  std::vector<std::pair<std::string, std::string>> query;
   header_list headers;  // as received, in order, names as sent
   std::string body;
   std::string remote_address;  // "127.0.0.1", "::1"

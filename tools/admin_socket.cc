@@ -259,21 +259,21 @@ result_msg<std::unique_ptr<admin_server>> admin_server::start(const fs::path& da
 result_msg<std::unique_ptr<admin_server>> admin_server::start(const fs::path& data_dir,
                                                               admin_handler h, options o) {
   if (!h) return failure(roms_error(errc::invalid_argument, "admin socket: no handler"));
-  struct stat st{};
+  struct stat st {};
   if (::stat(data_dir.c_str(), &st) != 0)
     return failure(sys_error("admin socket: data dir " + data_dir.string()));
   if (!S_ISDIR(st.st_mode))
     return failure(roms_error(errc::invalid_argument,
                               "admin socket: " + data_dir.string() + " is not a directory"));
   if (st.st_uid != ::geteuid() && ::geteuid() != 0)
-    return failure(roms_error(errc::invalid_argument,
-                              "admin socket: data dir " + data_dir.string() +
-                                  " belongs to another user (uid " + std::to_string(st.st_uid) +
-                                  ")"));
+    return failure(roms_error(errc::invalid_argument, "admin socket: data dir " +
+                                                          data_dir.string() +
+                                                          " belongs to another user (uid " +
+                                                          std::to_string(st.st_uid) + ")"));
   if (st.st_mode & S_IWOTH)
-    return failure(roms_error(errc::invalid_argument,
-                              "admin socket: data dir " + data_dir.string() +
-                                  " is writable by everyone; chmod o-w it"));
+    return failure(roms_error(
+        errc::invalid_argument,
+        "admin socket: data dir " + data_dir.string() + " is writable by everyone; chmod o-w it"));
 
   auto i = std::make_unique<impl>();
   i->path = admin_socket_path(data_dir);
@@ -289,16 +289,16 @@ result_msg<std::unique_ptr<admin_server>> admin_server::start(const fs::path& da
                                   "): " + i->path.string()));
 
   // An existing file: another server (refuse), a stale socket (replace), or something else.
-  struct stat existing{};
+  struct stat existing {};
   if (::lstat(i->path.c_str(), &existing) == 0) {
     if (!S_ISSOCK(existing.st_mode))
-      return failure(roms_error(errc::invalid_argument,
-                                "admin socket: " + i->path.string() + " exists and is not a socket"));
+      return failure(roms_error(errc::invalid_argument, "admin socket: " + i->path.string() +
+                                                            " exists and is not a socket"));
     int err = 0;
     switch (probe_socket(addr, len, err)) {
       case probe::listening:
-        return failure(roms_error(errc::locked, "admin socket: another server is running on " +
-                                                    data_dir.string()));
+        return failure(roms_error(
+            errc::locked, "admin socket: another server is running on " + data_dir.string()));
       case probe::stale:
         if (::unlink(i->path.c_str()) != 0 && errno != ENOENT)
           return failure(sys_error("admin socket: remove stale " + i->path.string()));
@@ -318,11 +318,11 @@ result_msg<std::unique_ptr<admin_server>> admin_server::start(const fs::path& da
   ::umask(old_mask);
   if (rc != 0) {
     if (bind_errno == EADDRINUSE)
-      return failure(roms_error(errc::locked, "admin socket: another server is running on " +
-                                                  data_dir.string()));
+      return failure(roms_error(errc::locked,
+                                "admin socket: another server is running on " + data_dir.string()));
     return failure(sys_error("admin socket: bind " + i->path.string(), bind_errno));
   }
-  struct stat mine{};
+  struct stat mine {};
   if (::chmod(i->path.c_str(), 0600) != 0 || ::lstat(i->path.c_str(), &mine) != 0) {
     auto e = sys_error("admin socket: chmod " + i->path.string());
     ::unlink(i->path.c_str());
@@ -366,7 +366,7 @@ void admin_server::stop() {
   ::close(m.listen_fd);
   m.listen_fd = -1;
   // Remove the socket file only if it is still ours (not a newer server's).
-  struct stat st{};
+  struct stat st {};
   if (::lstat(m.path.c_str(), &st) == 0 && st.st_dev == m.dev && st.st_ino == m.ino)
     ::unlink(m.path.c_str());
 }
@@ -405,10 +405,10 @@ result_msg<std::optional<admin_client>> admin_client::connect(const fs::path& da
   uid_t uid = 0;
   if (!peer_uid(fd, uid) || !uid_allowed(uid)) {
     ::close(fd);
-    return failure(roms_error(errc::invalid_argument,
-                              "admin socket: " + path.string() +
-                                  " is served by another user's process (uid " +
-                                  std::to_string(uid) + ")"));
+    return failure(
+        roms_error(errc::invalid_argument, "admin socket: " + path.string() +
+                                               " is served by another user's process (uid " +
+                                               std::to_string(uid) + ")"));
   }
   return std::optional<admin_client>(admin_client(fd));
 }
@@ -434,8 +434,8 @@ result_msg<void> admin_client::call(std::string_view request_line,
     ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return failure(roms_error(errc::unavailable, std::string("admin socket: receive failed: ") +
-                                                       std::strerror(errno)));
+      return failure(roms_error(
+          errc::unavailable, std::string("admin socket: receive failed: ") + std::strerror(errno)));
     }
     if (n == 0) break;
     buf.append(tmp, static_cast<size_t>(n));

@@ -41,7 +41,8 @@ TEST(Metrics, UnlabelledMetricsShowZeroBeforeFirstUse) {
 
 TEST(Metrics, RendersHistogramsWithCumulativeBuckets) {
   registry r;
-  auto& h = r.histogram("roms_http_request_duration_seconds", "Latency.", {0.005, 0.1, 1}, {"route"});
+  auto& h =
+      r.histogram("roms_http_request_duration_seconds", "Latency.", {0.005, 0.1, 1}, {"route"});
   auto& orders = h.labels({"/api/v1/orders"});
   orders.observe(0.001);
   orders.observe(0.005);  // le is inclusive

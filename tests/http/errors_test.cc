@@ -13,11 +13,11 @@ TEST(HttpErrors, MapsEveryCodeToItsStatus) {
     int status;
   };
   const row table[] = {
-      {errc::invalid_argument, 400}, {errc::malformed_json, 400},  {errc::not_found, 404},
-      {errc::conflict, 409},         {errc::duplicate, 409},       {errc::invalid_transition, 409},
-      {errc::out_of_stock, 409},     {errc::locked, 409},          {errc::too_large, 413},
-      {errc::unavailable, 503},      {errc::timeout, 504},         {errc::io_error, 500},
-      {errc::corruption, 500},       {errc::closed, 500},          {errc::unsupported, 500},
+      {errc::invalid_argument, 400}, {errc::malformed_json, 400}, {errc::not_found, 404},
+      {errc::conflict, 409},         {errc::duplicate, 409},      {errc::invalid_transition, 409},
+      {errc::out_of_stock, 409},     {errc::locked, 409},         {errc::too_large, 413},
+      {errc::unavailable, 503},      {errc::timeout, 504},        {errc::io_error, 500},
+      {errc::corruption, 500},       {errc::closed, 500},         {errc::unsupported, 500},
   };
   for (const auto& r : table) EXPECT_EQ(status_for(r.code), r.status) << error_name(r.code);
   EXPECT_EQ(status_for(std::make_error_code(std::errc::io_error)), 500);
@@ -38,9 +38,8 @@ TEST(HttpErrors, ExplicitStatusAndCode) {
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.body, R"({"error":{"code":"rate_limited","message":"slow down","details":{}}})");
   auto f = error_response(errc::invalid_argument, "qty must be positive", field_details("qty"));
-  EXPECT_EQ(f.body,
-            R"({"error":{"code":"invalid_argument","message":"qty must be positive",)"
-            R"("details":{"field":"qty"}}})");
+  EXPECT_EQ(f.body, R"({"error":{"code":"invalid_argument","message":"qty must be positive",)"
+                    R"("details":{"field":"qty"}}})");
 }
 
 TEST(HttpErrors, EscapesMessages) {

@@ -132,8 +132,9 @@ TEST(HttpServer, TooLargeBodyAnswers413InTheErrorFormat) {
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->header("Content-Type"), "application/json");
   EXPECT_EQ(r->header("Connection"), "close");
-  EXPECT_EQ(r->body,
-            R"({"error":{"code":"too_large","message":"request body exceeds 1024 bytes","details":{}}})");
+  EXPECT_EQ(
+      r->body,
+      R"({"error":{"code":"too_large","message":"request body exceeds 1024 bytes","details":{}}})");
   EXPECT_TRUE(c.closed_by_peer(2s));
 
   // A chunked body that grows past the limit is cut the same way.
@@ -174,8 +175,9 @@ TEST(HttpServer, GarbageAnswers400AndCloses) {
   auto r = c.read_reply();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  EXPECT_NE(r->body.find(R"({"error":{"code":"malformed_request","message":"malformed HTTP request)"),
-            std::string::npos)
+  EXPECT_NE(
+      r->body.find(R"({"error":{"code":"malformed_request","message":"malformed HTTP request)"),
+      std::string::npos)
       << r->body;
   EXPECT_TRUE(c.closed_by_peer(2s));
 
@@ -235,8 +237,9 @@ TEST(HttpServer, RouterAnswers404And405AsJson) {
   auto missing = c.read_reply();
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
-  EXPECT_EQ(missing->body,
-            R"({"error":{"code":"not_found","message":"no route for GET /api/v1/nope","details":{}}})");
+  EXPECT_EQ(
+      missing->body,
+      R"({"error":{"code":"not_found","message":"no route for GET /api/v1/nope","details":{}}})");
 
   c.send(http_request("DELETE", "/api/v1/orders/1", ""));
   auto wrong = c.read_reply();
@@ -398,7 +401,7 @@ TEST(HttpServer, GracefulStopLetsAnInFlightRequestFinish) {
   EXPECT_GE(took, 250ms);
   EXPECT_LT(took, 3s);
   EXPECT_THROW(http_conn{port}, std::runtime_error);  // no longer listening
-  srv.stop();  // idempotent
+  srv.stop();                                         // idempotent
 }
 
 TEST(HttpServer, StopClosesIdleConnectionsAndEndsStreamsPromptly) {
@@ -567,7 +570,7 @@ TEST(HttpServer, HeadAnswersHeadersOnly) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->header("Content-Length"), "9");  // "HEAD /abc"
-  c.send(http_get("/next"));  // no stray body bytes before the next answer
+  c.send(http_get("/next"));                    // no stray body bytes before the next answer
   auto next = c.read_reply();
   ASSERT_TRUE(next);
   EXPECT_EQ(next->body, "GET /next");

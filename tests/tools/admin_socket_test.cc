@@ -75,7 +75,7 @@ TEST(AdminSocket, SocketIsOwnerOnly) {
   auto srv = admin_server::start(dir.path(), echo);
   ::umask(022);
   ASSERT_TRUE(srv);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::lstat(srv.value()->socket_path().c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0600u);
