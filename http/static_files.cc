@@ -64,20 +64,25 @@ bool is_hashed_asset(std::string_view name) {
   auto dot = name.rfind('.');
   if (dot == std::string_view::npos || dot == 0) return false;
   std::string_view stem = name.substr(0, dot);
-  // "index-B2x9kLmQ" (Vite/Rollup: [name]-[hash]); also "chunk.B2x9kLmQ" (esbuild style).
-  auto sep = stem.find_last_of("-.");
-  if (sep == std::string_view::npos || sep == 0) return false;
-  std::string_view hash = stem.substr(sep + 1);
-  if (hash.size() < 8 || hash.size() > 64) return false;
-  bool has_digit_or_upper = false;
-  for (char c : hash) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-';
-    if (!ok) return false;
-    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) has_digit_or_upper = true;
+  // "[name]-[hash]" (Vite/Rollup: 8 characters of base64url, which may themselves hold '-'
+  // or '_': "index-Cq3_zZ-1") or "[name].[hash]" (hex, esbuild/webpack style). A plain word
+  // ("bootstrap-template") is not a hash: it needs a digit or an upper-case letter.
+  auto looks_hashed = [](std::string_view h, bool allow_dash) {
+    if (h.size() < 8 || h.size() > 64 || (allow_dash && h.size() != 8)) return false;
+    bool digit_or_upper = false;
+    for (char c : h) {
+      bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alnum && !(allow_dash && (c == '_' || c == '-'))) return false;
+      if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) digit_or_upper = true;
+    }
+    return digit_or_upper;
+  };
+  for (size_t i = 1; i < stem.size(); ++i) {
+    if (stem[i] != '-' && stem[i] != '.') continue;
+    std::string_view h = stem.substr(i + 1);
+    if (looks_hashed(h, /*allow_dash=*/true) || looks_hashed(h, /*allow_dash=*/false)) return true;
   }
-  // A plain word ("bootstrap-template.js") is not a hash.
-  return has_digit_or_upper;
+  return false;
 }
 
 bool is_spa_route(std::string_view path) {

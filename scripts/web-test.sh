@@ -24,8 +24,10 @@ bash scripts/web-build.sh
 
 TMP=$(mktemp -d /tmp/roms-web-test.XXXXXX)
 SERVER_PID=""
+FRONT_PID=""
 cleanup() {
   local rc=$?
+  if [[ -n $FRONT_PID ]]; then kill -TERM "$FRONT_PID" 2>/dev/null || true; fi
   if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -49,9 +51,19 @@ if [[ -n ${ROMS_WEB_TEST_MOCK:-} ]]; then
   SERVER_PID=$!
 else
   [[ -x $ROMS ]] || { say "no server binary at $ROMS (run scripts/build.sh first)"; exit 1; }
-  "$ROMS" serve --data "$TMP/data" --demo --test-clock --listen "127.0.0.1:$PORT" \
-    --web-dir "$ROOT/web/dist" >"$TMP/server.log" 2>&1 &
-  SERVER_PID=$!
+  if "$ROMS" serve --help 2>/dev/null | grep -q -- '--web-dir'; then
+    "$ROMS" serve --data "$TMP/data" --demo --test-clock --listen "127.0.0.1:$PORT" \
+      --web-dir "$ROOT/web/dist" >"$TMP/server.log" 2>&1 &
+    SERVER_PID=$!
+  else
+    # A server without --web-dir yet: the real API behind a static front (same origin).
+    API_PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+    say "WARNING: roms serve has no --web-dir; serving web/dist through web/tests/dev-server.mjs --proxy"
+    "$ROMS" serve --data "$TMP/data" --demo --test-clock --listen "127.0.0.1:$API_PORT" >"$TMP/server.log" 2>&1 &
+    SERVER_PID=$!
+    node web/tests/dev-server.mjs --port "$PORT" --proxy "http://127.0.0.1:$API_PORT" >"$TMP/front.log" 2>&1 &
+    FRONT_PID=$!
+  fi
 fi
 
 for i in $(seq 1 600); do

@@ -205,6 +205,10 @@ TEST(StaticFilesDetail, Helpers) {
   EXPECT_FALSE(is_hashed_asset("index.html"));
   EXPECT_FALSE(is_hashed_asset("favicon.svg"));
   EXPECT_FALSE(is_hashed_asset("bootstrap-template.js"));
+  EXPECT_TRUE(is_hashed_asset("index-Cq3_zZ-1.css"));
+  EXPECT_TRUE(is_hashed_asset("vendor-lib-a_B-c9dE.js"));
+  EXPECT_TRUE(is_hashed_asset("main.3f9a1c2b7d.js"));
+  EXPECT_FALSE(is_hashed_asset("my-file-v2.js"));
   EXPECT_TRUE(is_spa_route("/"));
   EXPECT_TRUE(is_spa_route("/orders/ord_1"));
   EXPECT_FALSE(is_spa_route("/app.js"));
