@@ -113,7 +113,8 @@ struct auth_page {
 namespace auth_query {
 std::optional<user_record> user(const read_view& v, std::string_view user_id);
 std::optional<user_record> user_by_email(const read_view& v, std::string_view email);
-// Users in id order (= creation order) after `cursor` (a user id; "" = from the start).
+// Users in id order (ids begin with their creation millisecond) after `cursor` (a user id;
+// "" = from the start).
 auth_page<user_record> users(const read_view& v, size_t limit, std::string_view cursor);
 // Enabled users with role admin.
 size_t enabled_admins(const read_view& v);
