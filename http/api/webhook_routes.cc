@@ -138,7 +138,8 @@ bool retryable(const std::error_code& ec) {
 
 void add_position(response& r, const webhook_state& st,
                   const std::optional<events::log_position>& p) {
-  if (p) r.headers.emplace_back("X-Roms-Position", events::to_string(*p, st.ctx->cfg.single_partition));
+  if (p)
+    r.headers.emplace_back("X-Roms-Position", events::to_string(*p, st.ctx->cfg.single_partition));
 }
 
 void fail(const std::shared_ptr<webhook_state>& st, const delivery& d, const responder& out,
@@ -179,22 +180,23 @@ void change_status(std::shared_ptr<webhook_state> st, std::shared_ptr<delivery> 
   ch.note = d->source + " " + d->topic + " (" + d->order.storefront_status + ")";
   ch.tracking_number = d->order.tracking_number;
   ch.courier = d->order.courier;
-  st->ctx->executor->submit(
-      std::move(ch), std::move(who),
-      [st, d, out, placed, created](result_msg<commands::outcome> r) {
-        if (!r) {
-          if (r.error().code == errc::invalid_transition) {
-            // Out of order or contradicting ROMS (delivered → processed): never a 4xx.
-            st->count(d->source, "invalid_transition");
-            st->seen.remember(d->key, placed.id);
-            return out.respond(ignored(r.error().message, placed.id));
-          }
-          return fail(st, *d, out, r.error(), placed.id);
-        }
-        const auto& changed = r.value();
-        accepted(st, *d, out, placed.id, d->order.status, created || !changed.existing,
-                 changed.position ? changed.position : placed.position);
-      });
+  st->ctx->executor->submit(std::move(ch), std::move(who),
+                            [st, d, out, placed, created](result_msg<commands::outcome> r) {
+                              if (!r) {
+                                if (r.error().code == errc::invalid_transition) {
+                                  // Out of order or contradicting ROMS (delivered → processed):
+                                  // never a 4xx.
+                                  st->count(d->source, "invalid_transition");
+                                  st->seen.remember(d->key, placed.id);
+                                  return out.respond(ignored(r.error().message, placed.id));
+                                }
+                                return fail(st, *d, out, r.error(), placed.id);
+                              }
+                              const auto& changed = r.value();
+                              accepted(st, *d, out, placed.id, d->order.status,
+                                       created || !changed.existing,
+                                       changed.position ? changed.position : placed.position);
+                            });
 }
 
 // Places the order (a no-op for one ROMS has) and, when needed, changes its status.
@@ -237,7 +239,8 @@ bool signature_ok(const webhook_state& st, std::string_view source, std::string_
   if (secret.empty()) {
     st.count(source, "not_configured");
     out.respond(error_response(401, "webhook_secret_missing",
-                               std::string(secret_variable) + " is not set: " + std::string(source) +
+                               std::string(secret_variable) +
+                                   " is not set: " + std::string(source) +
                                    " webhooks are refused until the signing secret is configured"));
     return false;
   }
@@ -289,7 +292,8 @@ void handle_woocommerce(const std::shared_ptr<webhook_state>& st, request&& req,
   // webhook is not saved as active. Nothing to record.
   if (internal::is_woocommerce_ping(req.body)) {
     st->count(kSource, "ping");
-    return out.respond(json_answer(200, {{"status", "ok"}, {"reason", "WooCommerce webhook ping"}}));
+    return out.respond(
+        json_answer(200, {{"status", "ok"}, {"reason", "WooCommerce webhook ping"}}));
   }
   if (!signature_ok(*st, kSource, st->ctx->cfg.woocommerce_secret, "ROMS_WOOCOMMERCE_SECRET",
                     "X-WC-Webhook-Signature", req, out))

@@ -30,7 +30,8 @@ inline boost::json::object fixture_object(std::string_view relative) {
 }
 
 // A Shopify fixture is a REST answer {"order":{…}}; a webhook body is the inner Order.
-inline boost::json::object shopify_order(std::string_view file = "order-resource-get-2025-07.json") {
+inline boost::json::object shopify_order(
+    std::string_view file = "order-resource-get-2025-07.json") {
   return fixture_object("shopify/" + std::string(file)).at("order").as_object();
 }
 

@@ -36,9 +36,9 @@ TEST(WebhookHmac, Base64RoundTripsAndRejectsNonCanonicalText) {
   struct row {
     std::string_view raw, b64;
   };
-  for (auto [raw, b64] : {row{"", ""}, row{"f", "Zg=="}, row{"fo", "Zm8="}, row{"foo", "Zm9v"},
-                          row{"foob", "Zm9vYg=="}, row{"fooba", "Zm9vYmE="},
-                          row{"foobar", "Zm9vYmFy"}}) {
+  for (auto [raw, b64] :
+       {row{"", ""}, row{"f", "Zg=="}, row{"fo", "Zm8="}, row{"foo", "Zm9v"},
+        row{"foob", "Zm9vYg=="}, row{"fooba", "Zm9vYmE="}, row{"foobar", "Zm9vYmFy"}}) {
     EXPECT_EQ(base64_encode(raw), b64);
     auto back = base64_decode(b64);
     ASSERT_TRUE(back) << b64;

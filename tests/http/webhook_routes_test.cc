@@ -108,10 +108,12 @@ struct WebhookRoutesTest : ::testing::Test {
 
   http_reply shopify(std::string_view topic, const std::string& body, std::string webhook_id = "",
                      std::optional<std::string> signature = std::nullopt) {
-    if (webhook_id.empty()) webhook_id = "b54557e4-bdd9-4b37-8a5f-" + std::to_string(++next_delivery);
-    std::string h = "Content-Type: application/json\r\nX-Shopify-Topic: " + std::string(topic) +
-                    "\r\nX-Shopify-Shop-Domain: jsmith.myshopify.com\r\nX-Shopify-Webhook-Id: " +
-                    webhook_id + "\r\nX-Shopify-API-Version: 2025-07\r\n";
+    if (webhook_id.empty())
+      webhook_id = "b54557e4-bdd9-4b37-8a5f-" + std::to_string(++next_delivery);
+    std::string h =
+        "Content-Type: application/json\r\nX-Shopify-Topic: " + std::string(topic) +
+        "\r\nX-Shopify-Shop-Domain: jsmith.myshopify.com\r\nX-Shopify-Webhook-Id: " + webhook_id +
+        "\r\nX-Shopify-API-Version: 2025-07\r\n";
     std::string sig = signature ? *signature : sign(kShopifySecret, body);
     if (!sig.empty()) h += "X-Shopify-Hmac-Sha256: " + sig + "\r\n";
     return post("/webhooks/shopify", body, h);
@@ -121,7 +123,8 @@ struct WebhookRoutesTest : ::testing::Test {
                  std::optional<std::string> signature = std::nullopt) {
     std::string h = "Content-Type: application/json\r\nX-WC-Webhook-Topic: " + std::string(topic) +
                     "\r\nX-WC-Webhook-Source: https://toko.example.id/\r\nX-WC-Webhook-ID: 3\r\n"
-                    "X-WC-Webhook-Delivery-ID: d" + std::to_string(++next_delivery) + "\r\n";
+                    "X-WC-Webhook-Delivery-ID: d" +
+                    std::to_string(++next_delivery) + "\r\n";
     std::string sig = signature ? *signature : sign(kWooSecret, body);
     if (!sig.empty()) h += "X-WC-Webhook-Signature: " + sig + "\r\n";
     return post("/webhooks/woocommerce", body, h);
@@ -154,7 +157,9 @@ std::string str(const json::object& o, std::string_view k) {
   auto p = o.if_contains(k);
   return p && p->is_string() ? std::string(p->as_string()) : std::string();
 }
-std::string error_code(const http_reply& r) { return str(answer(r).at("error").as_object(), "code"); }
+std::string error_code(const http_reply& r) {
+  return str(answer(r).at("error").as_object(), "code");
+}
 bool has_flag(const projections::order_record& o, std::string_view f) {
   return std::find(o.flags.begin(), o.flags.end(), f) != o.flags.end();
 }
@@ -220,7 +225,8 @@ TEST_F(WebhookRoutesTest, RepeatedShopifyDeliveryAppendsNothing) {
 
   // After a restart the window is empty; the domain still appends nothing.
   restart_routes();
-  for (auto [topic, wh] : {std::pair{"orders/create", "wh-1"}, std::pair{"orders/updated", "wh-3"}}) {
+  for (auto [topic, wh] :
+       {std::pair{"orders/create", "wh-1"}, std::pair{"orders/updated", "wh-3"}}) {
     auto r = shopify(topic, body, wh);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(str(answer(r), "order_id"), id);
@@ -233,12 +239,12 @@ TEST_F(WebhookRoutesTest, BadOrMissingShopifySignatureIs401AndAppendsNothing) {
   struct attempt {
     std::string name, signature, body;
   };
-  for (const auto& a : {attempt{"wrong secret", sign("not-the-secret", body), body},
-                        attempt{"missing", "", body},
-                        attempt{"garbage", "definitely-not-base64!!", body},
-                        attempt{"hex instead of base64", std::string(64, 'a'), body},
-                        attempt{"body changed after signing", sign(kShopifySecret, body),
-                                body.substr(0, body.size() - 1) + " }"}}) {
+  for (const auto& a :
+       {attempt{"wrong secret", sign("not-the-secret", body), body}, attempt{"missing", "", body},
+        attempt{"garbage", "definitely-not-base64!!", body},
+        attempt{"hex instead of base64", std::string(64, 'a'), body},
+        attempt{"body changed after signing", sign(kShopifySecret, body),
+                body.substr(0, body.size() - 1) + " }"}}) {
     auto r = shopify("orders/create", a.body, "", a.signature);
     EXPECT_EQ(r.status, 401) << a.name;
     EXPECT_EQ(error_code(r), "invalid_signature") << a.name;
@@ -259,7 +265,8 @@ TEST_F(WebhookRoutesTest, MissingSecretRefusesEveryDelivery) {
     EXPECT_EQ(error_code(r), "webhook_secret_missing");
     EXPECT_NE(r.body.find("ROMS_SHOPIFY_SECRET"), std::string::npos) << r.body;
   }
-  auto w = woo("order.created", body_of(woocommerce_order()), sign("", body_of(woocommerce_order())));
+  auto w =
+      woo("order.created", body_of(woocommerce_order()), sign("", body_of(woocommerce_order())));
   EXPECT_EQ(w.status, 401);
   EXPECT_EQ(error_code(w), "webhook_secret_missing");
   EXPECT_NE(w.body.find("ROMS_WOOCOMMERCE_SECRET"), std::string::npos) << w.body;
@@ -279,7 +286,8 @@ TEST_F(WebhookRoutesTest, UnknownTopicIsIgnoredWith200AndCounted) {
 }
 
 TEST_F(WebhookRoutesTest, SignedButUnusableBodyIs200IgnoredNotARetryLoop) {
-  for (std::string body : {std::string("{not json"), std::string(R"({"id":1,"currency":"USD","line_items":[]})")}) {
+  for (std::string body :
+       {std::string("{not json"), std::string(R"({"id":1,"currency":"USD","line_items":[]})")}) {
     auto r = shopify("orders/create", body);
     ASSERT_EQ(r.status, 200) << body;
     EXPECT_EQ(str(answer(r), "status"), "ignored");
@@ -318,7 +326,8 @@ TEST_F(WebhookRoutesTest, ShopifyOrderFlowsToShippedAndDeliveredAndRefusesToMove
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(str(answer(r), "status"), "ignored");
   EXPECT_NE(str(answer(r), "reason").find("delivered"), std::string::npos) << r.body;
-  r = shopify("orders/cancelled", body_of(shopify_order("order-resource-after-cancel-2025-07.json")));
+  r = shopify("orders/cancelled",
+              body_of(shopify_order("order-resource-after-cancel-2025-07.json")));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(str(answer(r), "status"), "ignored");
   EXPECT_EQ(log_end(), end);
@@ -331,14 +340,16 @@ TEST_F(WebhookRoutesTest, ShopifyCancellationCancelsAndReleasesTheReservation) {
   ASSERT_TRUE(ex->execute(commands::define_product{"IPOD2008RED", "iPod Nano merah", "", "", "",
                                                    2'500'000, 2'000'000, 0, true},
                           {"test", ""}));
-  ASSERT_TRUE(ex->execute(commands::adjust_stock{"", "IPOD2008RED", "main", 5, "received"}, {"test", ""}));
+  ASSERT_TRUE(
+      ex->execute(commands::adjust_stock{"", "IPOD2008RED", "main", 5, "received"}, {"test", ""}));
   ASSERT_EQ(shopify("orders/create", body_of(shopify_order())).status, 200);
   auto rec = order("shopify", "450789469");
   EXPECT_FALSE(has_flag(*rec, "backorder"));
   EXPECT_FALSE(rec->items[1].unknown_sku);
   EXPECT_EQ(available("IPOD2008RED"), 4);
 
-  auto r = shopify("orders/cancelled", body_of(shopify_order("order-resource-after-cancel-2025-07.json")));
+  auto r = shopify("orders/cancelled",
+                   body_of(shopify_order("order-resource-after-cancel-2025-07.json")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(str(answer(r), "order_status"), "cancelled");
   EXPECT_EQ(order("shopify", "450789469")->status, "cancelled");
@@ -461,7 +472,8 @@ TEST_F(WebhookRoutesTest, WooCommerceOrderIsCreatedDeduplicatedAndCompleted) {
   EXPECT_EQ(log_end(), end);
 
   // Completed.
-  r = woo("order.updated", body_of(woocommerce_order("order-update-response-wp-api-v3-docs-example.json")));
+  r = woo("order.updated",
+          body_of(woocommerce_order("order-update-response-wp-api-v3-docs-example.json")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(str(answer(r), "order_status"), "delivered");
   EXPECT_EQ(order("woocommerce", "727")->status, "delivered");
@@ -479,7 +491,8 @@ TEST_F(WebhookRoutesTest, WooCommerceOrderIsCreatedDeduplicatedAndCompleted) {
 
 TEST_F(WebhookRoutesTest, WooCommerceBadSignatureIs401AndAppendsNothing) {
   const std::string body = body_of(woocommerce_order());
-  for (auto sig : {sign("wrong", body), std::string(), std::string("5poyFy4qB6fdvvT5pGbefZmfkpL48uD47F0WYwfmpo4=")}) {
+  for (auto sig : {sign("wrong", body), std::string(),
+                   std::string("5poyFy4qB6fdvvT5pGbefZmfkpL48uD47F0WYwfmpo4=")}) {
     auto r = woo("order.created", body, sig);
     EXPECT_EQ(r.status, 401);
     EXPECT_EQ(error_code(r), "invalid_signature");
@@ -492,10 +505,11 @@ TEST_F(WebhookRoutesTest, WooCommerceStatusesMapOnCreation) {
     int id;
     std::string_view wc, want;
   };
-  for (auto [id, wc, want] : {row{801, "pending", "pending"}, row{802, "on-hold", "pending"},
-                              row{803, "processing", "processed"}, row{804, "completed", "delivered"},
-                              row{805, "cancelled", "cancelled"}, row{806, "failed", "cancelled"},
-                              row{807, "refunded", "cancelled"}}) {
+  for (auto [id, wc, want] :
+       {row{801, "pending", "pending"}, row{802, "on-hold", "pending"},
+        row{803, "processing", "processed"}, row{804, "completed", "delivered"},
+        row{805, "cancelled", "cancelled"}, row{806, "failed", "cancelled"},
+        row{807, "refunded", "cancelled"}}) {
     auto o = woocommerce_order();
     o["id"] = id;
     o["status"] = wc;

@@ -26,7 +26,8 @@ storefront_order shopify(const json::object& o, shopify_topic t = shopify_topic:
   return m ? m.value() : storefront_order{};
 }
 
-storefront_order woo(const json::object& o, woocommerce_topic t = woocommerce_topic::order_created) {
+storefront_order woo(const json::object& o,
+                     woocommerce_topic t = woocommerce_topic::order_created) {
   auto m = map_woocommerce_order(body_of(o), t);
   EXPECT_TRUE(m) << (m ? "" : m.error().message);
   return m ? m.value() : storefront_order{};
@@ -116,10 +117,11 @@ TEST(ShopifyMapping, StatusTable) {
     bool delivered;
     std::string_view want;
   };
-  for (auto r : {row{false, "", false, "pending"}, row{false, "unfulfilled", false, "pending"},
-                 row{false, "restocked", false, "pending"}, row{false, "partial", false, "processed"},
-                 row{false, "fulfilled", false, "shipped"}, row{false, "fulfilled", true, "delivered"},
-                 row{true, "", false, "cancelled"}, row{true, "fulfilled", true, "cancelled"}})
+  for (auto r :
+       {row{false, "", false, "pending"}, row{false, "unfulfilled", false, "pending"},
+        row{false, "restocked", false, "pending"}, row{false, "partial", false, "processed"},
+        row{false, "fulfilled", false, "shipped"}, row{false, "fulfilled", true, "delivered"},
+        row{true, "", false, "cancelled"}, row{true, "fulfilled", true, "cancelled"}})
     EXPECT_EQ(shopify_status(r.cancelled, r.fulfillment, r.delivered), r.want)
         << r.cancelled << " " << r.fulfillment << " " << r.delivered;
   EXPECT_EQ(shopify_topic_status(shopify_topic::orders_create, "pending"), "pending");
@@ -186,7 +188,8 @@ TEST(ShopifyMapping, IdrShopAmountsAreWholeRupiah) {
 
 TEST(ShopifyMapping, AnonymousOrderStillGetsACustomerName) {
   auto o = shopify_order();
-  for (auto key : {"billing_address", "shipping_address", "customer", "phone", "email", "contact_email"})
+  for (auto key :
+       {"billing_address", "shipping_address", "customer", "phone", "email", "contact_email"})
     o[key] = nullptr;
   auto m = shopify(o);
   EXPECT_EQ(m.order.customer.name, "Shopify customer #1001");
@@ -202,12 +205,15 @@ TEST(ShopifyMapping, RefusesWhatCannotBeAnOrder) {
   EXPECT_EQ(code("[1,2]"), errc::malformed_json);
   EXPECT_EQ(code(R"({"currency":"USD"})"), errc::malformed_json) << "no id";
   EXPECT_EQ(code(R"({"id":1,"currency":"USD","line_items":[]})"), errc::invalid_argument);
-  EXPECT_EQ(code(R"({"id":1,"currency":"dollars","line_items":[{"sku":"A","quantity":1,"price":"1"}]})"),
-            errc::invalid_argument);
-  EXPECT_EQ(code(R"({"id":1,"currency":"USD","line_items":[{"sku":"A","quantity":1,"price":"1,50"}]})"),
-            errc::invalid_argument);
-  EXPECT_EQ(code(R"({"id":1,"currency":"USD","line_items":[{"sku":"A","quantity":1,"price":"1.50"}]})"),
-            std::error_code());
+  EXPECT_EQ(
+      code(R"({"id":1,"currency":"dollars","line_items":[{"sku":"A","quantity":1,"price":"1"}]})"),
+      errc::invalid_argument);
+  EXPECT_EQ(
+      code(R"({"id":1,"currency":"USD","line_items":[{"sku":"A","quantity":1,"price":"1,50"}]})"),
+      errc::invalid_argument);
+  EXPECT_EQ(
+      code(R"({"id":1,"currency":"USD","line_items":[{"sku":"A","quantity":1,"price":"1.50"}]})"),
+      std::error_code());
 }
 
 // ---- money ----
@@ -217,17 +223,30 @@ TEST(StorefrontMoney, MinorUnitsPerCurrency) {
     std::string_view amount, currency;
     std::optional<int64_t> want;
   };
-  for (auto r : {row{"598.94", "USD", 59894}, row{"0.00", "USD", 0}, row{"12", "USD", 1200},
-                 row{"12.5", "EUR", 1250}, row{"0.005", "USD", 1}, row{"0.004", "USD", 0},
-                 row{"45000", "IDR", 45000}, row{"150000.00", "IDR", 150000},
-                 row{"150000.50", "IDR", 150001}, row{"1200", "JPY", 1200},
-                 row{"1.234", "KWD", 1234}, row{"1.5", "BHD", 1500}, row{".5", "USD", 50},
-                 row{"7.", "USD", 700}, row{" 3.10 ", "usd", 310},
-                 row{"", "USD", std::nullopt}, row{".", "USD", std::nullopt},
-                 row{"-1.00", "USD", std::nullopt}, row{"1,50", "USD", std::nullopt},
-                 row{"1e3", "USD", std::nullopt}, row{"1.2.3", "USD", std::nullopt},
+  for (auto r : {row{"598.94", "USD", 59894},
+                 row{"0.00", "USD", 0},
+                 row{"12", "USD", 1200},
+                 row{"12.5", "EUR", 1250},
+                 row{"0.005", "USD", 1},
+                 row{"0.004", "USD", 0},
+                 row{"45000", "IDR", 45000},
+                 row{"150000.00", "IDR", 150000},
+                 row{"150000.50", "IDR", 150001},
+                 row{"1200", "JPY", 1200},
+                 row{"1.234", "KWD", 1234},
+                 row{"1.5", "BHD", 1500},
+                 row{".5", "USD", 50},
+                 row{"7.", "USD", 700},
+                 row{" 3.10 ", "usd", 310},
+                 row{"", "USD", std::nullopt},
+                 row{".", "USD", std::nullopt},
+                 row{"-1.00", "USD", std::nullopt},
+                 row{"1,50", "USD", std::nullopt},
+                 row{"1e3", "USD", std::nullopt},
+                 row{"1.2.3", "USD", std::nullopt},
                  row{"1234567890123456", "USD", std::nullopt}})
-    EXPECT_EQ(decimal_to_minor_units(r.amount, r.currency), r.want) << r.amount << " " << r.currency;
+    EXPECT_EQ(decimal_to_minor_units(r.amount, r.currency), r.want)
+        << r.amount << " " << r.currency;
   EXPECT_EQ(number_to_minor_units(3, "USD"), 300);
   EXPECT_EQ(number_to_minor_units(12.99, "USD"), 1299);
   EXPECT_EQ(number_to_minor_units(0.1 + 0.2, "USD"), 30);
@@ -256,7 +275,8 @@ TEST(WooCommerceMapping, FixtureOrderBecomesAStorefrontPlaceOrder) {
   EXPECT_EQ(c.items[0].qty, 2);
   EXPECT_EQ(*c.items[0].price, 300);
   EXPECT_EQ(c.items[1].sku, "Bar3");
-  EXPECT_EQ(c.items[1].name, "Ship Your Idea \u2013 Color: Black, Size: M Test") << "&ndash; decoded";
+  EXPECT_EQ(c.items[1].name, "Ship Your Idea \u2013 Color: Black, Size: M Test")
+      << "&ndash; decoded";
   EXPECT_EQ(*c.items[1].price, 1200);
   EXPECT_EQ(c.customer.name, "John Doe");
   EXPECT_EQ(c.customer.phone, "(555) 555-5555");
@@ -286,11 +306,11 @@ TEST(WooCommerceMapping, StatusTable) {
   struct row {
     std::string_view wc, want;
   };
-  for (auto r : {row{"pending", "pending"}, row{"on-hold", "pending"}, row{"processing", "processed"},
-                 row{"completed", "delivered"}, row{"cancelled", "cancelled"},
-                 row{"failed", "cancelled"}, row{"refunded", "cancelled"},
-                 row{"wc-processing", "processed"}, row{"checkout-draft", ""},
-                 row{"shipped-custom", ""}, row{"", ""}})
+  for (auto r :
+       {row{"pending", "pending"}, row{"on-hold", "pending"}, row{"processing", "processed"},
+        row{"completed", "delivered"}, row{"cancelled", "cancelled"}, row{"failed", "cancelled"},
+        row{"refunded", "cancelled"}, row{"wc-processing", "processed"}, row{"checkout-draft", ""},
+        row{"shipped-custom", ""}, row{"", ""}})
     EXPECT_EQ(woocommerce_status(r.wc), r.want) << r.wc;
   EXPECT_EQ(parse_woocommerce_topic("order.created"), woocommerce_topic::order_created);
   EXPECT_EQ(parse_woocommerce_topic("order.updated"), woocommerce_topic::order_updated);
@@ -350,15 +370,26 @@ TEST(StorefrontPayment, GatewayNamesTable) {
   struct row {
     std::string_view gateway, want;
   };
-  for (auto r : {row{"", ""}, row{"bogus", "other"}, row{"manual", "other"},
-                 row{"Cash on Delivery (COD)", "cod"}, row{"cod", "cod"},
-                 row{"bacs", "bank_transfer"}, row{"Bank Deposit", "bank_transfer"},
+  for (auto r : {row{"", ""},
+                 row{"bogus", "other"},
+                 row{"manual", "other"},
+                 row{"Cash on Delivery (COD)", "cod"},
+                 row{"cod", "cod"},
+                 row{"bacs", "bank_transfer"},
+                 row{"Bank Deposit", "bank_transfer"},
                  row{"Transfer Bank BCA", "bank_transfer"},
-                 row{"BCA Virtual Account", "virtual_account"}, row{"shopify_payments", "card"},
-                 row{"stripe", "card"}, row{"paypal", "ewallet"}, row{"QRIS", "qris"},
-                 row{"GoPay", "gopay"}, row{"OVO", "ovo"}, row{"DANA", "dana"},
-                 row{"Bank Danamon", "bank_transfer"}, row{"ShopeePay", "shopeepay"},
-                 row{"cash", "cash"}, row{"codes", "other"}})
+                 row{"BCA Virtual Account", "virtual_account"},
+                 row{"shopify_payments", "card"},
+                 row{"stripe", "card"},
+                 row{"paypal", "ewallet"},
+                 row{"QRIS", "qris"},
+                 row{"GoPay", "gopay"},
+                 row{"OVO", "ovo"},
+                 row{"DANA", "dana"},
+                 row{"Bank Danamon", "bank_transfer"},
+                 row{"ShopeePay", "shopeepay"},
+                 row{"cash", "cash"},
+                 row{"codes", "other"}})
     EXPECT_EQ(payment_method_for(r.gateway), r.want) << r.gateway;
 }
 
@@ -409,7 +440,9 @@ TEST(StorefrontDecide, ShopifyFixtureIsAcceptedAndFlagged) {
   const auto& o = std::get<events::order_placed>(d.value().events[1].payload);
   EXPECT_EQ(o.currency, "USD");
   EXPECT_EQ(o.total, 59894);
-  auto has = [&](std::string_view f) { return std::find(o.flags.begin(), o.flags.end(), f) != o.flags.end(); };
+  auto has = [&](std::string_view f) {
+    return std::find(o.flags.begin(), o.flags.end(), f) != o.flags.end();
+  };
   EXPECT_TRUE(has("foreign_currency"));
   EXPECT_TRUE(has("unknown_sku"));
   EXPECT_TRUE(has("backorder"));

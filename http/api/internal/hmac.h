@@ -27,8 +27,8 @@ sha256_digest hmac_sha256(std::string_view key, std::string_view data);
 // Standard base64 with '=' padding.
 std::string base64_encode(std::span<const unsigned char> bytes);
 inline std::string base64_encode(std::string_view bytes) {
-  return base64_encode(std::span(reinterpret_cast<const unsigned char*>(bytes.data()),
-                                 bytes.size()));
+  return base64_encode(
+      std::span(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
 }
 
 // Decodes standard base64; padding may be omitted. nullopt on any other character

@@ -66,9 +66,19 @@ void append_utf8(std::string& out, uint32_t cp) {
 // ones; anything else stays as written.
 std::string decode_html_entities(std::string_view s) {
   static constexpr std::array<std::pair<std::string_view, uint32_t>, 14> kNamed{{
-      {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
-      {"nbsp", 0xA0}, {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026},
-      {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
+      {"amp", '&'},
+      {"lt", '<'},
+      {"gt", '>'},
+      {"quot", '"'},
+      {"apos", '\''},
+      {"nbsp", 0xA0},
+      {"ndash", 0x2013},
+      {"mdash", 0x2014},
+      {"hellip", 0x2026},
+      {"lsquo", 0x2018},
+      {"rsquo", 0x2019},
+      {"ldquo", 0x201C},
+      {"rdquo", 0x201D},
       {"times", 0xD7},
   }};
   std::string out;
@@ -91,10 +101,10 @@ std::string decode_html_entities(std::string_view s) {
       uint32_t v = 0;
       bool ok = !digits.empty() && digits.size() <= 6;
       for (char c : digits) {
-        int d = (c >= '0' && c <= '9')                ? c - '0'
-                : (hex && c >= 'a' && c <= 'f')       ? c - 'a' + 10
-                : (hex && c >= 'A' && c <= 'F')       ? c - 'A' + 10
-                                                      : -1;
+        int d = (c >= '0' && c <= '9')          ? c - '0'
+                : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                                : -1;
         if (d < 0) ok = false;
         if (ok) v = v * (hex ? 16 : 10) + static_cast<uint32_t>(d);
       }
@@ -215,7 +225,8 @@ std::string upper_code(std::string_view s) {
 }
 
 bool valid_currency(std::string_view c) {
-  return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char x) { return x >= 'A' && x <= 'Z'; });
+  return c.size() == 3 &&
+         std::all_of(c.begin(), c.end(), [](char x) { return x >= 'A' && x <= 'Z'; });
 }
 
 // A synthetic SKU for a line without one, so the item is kept (flagged unknown_sku) rather
@@ -275,12 +286,14 @@ woocommerce_topic parse_woocommerce_topic(std::string_view h) {
 int currency_exponent(std::string_view c) {
   // ISO 4217 minor units, except IDR: CONTRACT.md counts Rupiah in whole units.
   static constexpr std::string_view kZero[] = {"BIF", "CLP", "DJF", "GNF", "IDR", "ISK",
-                                                "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
-                                                "UYI", "VND", "VUV", "XAF", "XOF", "XPF"};
+                                               "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
+                                               "UYI", "VND", "VUV", "XAF", "XOF", "XPF"};
   static constexpr std::string_view kThree[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
   static constexpr std::string_view kFour[] = {"CLF", "UYW"};
   std::string u = upper_code(c);
-  auto in = [&](const auto& list) { return std::find(std::begin(list), std::end(list), u) != std::end(list); };
+  auto in = [&](const auto& list) {
+    return std::find(std::begin(list), std::end(list), u) != std::end(list);
+  };
   if (in(kZero)) return 0;
   if (in(kThree)) return 3;
   if (in(kFour)) return 4;
@@ -292,7 +305,8 @@ std::optional<int64_t> decimal_to_minor_units(std::string_view amount, std::stri
   if (!amount.empty() && amount.front() == '+') amount.remove_prefix(1);
   size_t dot = amount.find('.');
   std::string_view whole = amount.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view() : amount.substr(dot + 1);
+  std::string_view frac =
+      dot == std::string_view::npos ? std::string_view() : amount.substr(dot + 1);
   if (whole.empty() && frac.empty()) return std::nullopt;
   if (whole.size() > 15 || frac.size() > 18) return std::nullopt;
   auto digits = [](std::string_view s) {
@@ -302,7 +316,8 @@ std::optional<int64_t> decimal_to_minor_units(std::string_view amount, std::stri
   const int exp = currency_exponent(currency);
   int64_t v = 0;
   for (char c : whole) v = v * 10 + (c - '0');
-  for (int i = 0; i < exp; ++i) v = v * 10 + (static_cast<size_t>(i) < frac.size() ? frac[i] - '0' : 0);
+  for (int i = 0; i < exp; ++i)
+    v = v * 10 + (static_cast<size_t>(i) < frac.size() ? frac[i] - '0' : 0);
   // Round half away from zero on the first dropped digit (amounts here are non-negative).
   if (frac.size() > static_cast<size_t>(exp) && frac[exp] >= '5') ++v;
   return v;
@@ -397,16 +412,40 @@ bool is_woocommerce_ping(std::string_view body) {
 
 std::string indonesian_province(std::string_view code) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 34> kProvinces{{
-      {"AC", "Daerah Istimewa Aceh"}, {"SU", "Sumatera Utara"}, {"SB", "Sumatera Barat"},
-      {"RI", "Riau"}, {"KR", "Kepulauan Riau"}, {"JA", "Jambi"}, {"SS", "Sumatera Selatan"},
-      {"BB", "Bangka Belitung"}, {"BE", "Bengkulu"}, {"LA", "Lampung"}, {"JK", "DKI Jakarta"},
-      {"JB", "Jawa Barat"}, {"BT", "Banten"}, {"JT", "Jawa Tengah"}, {"JI", "Jawa Timur"},
-      {"YO", "Daerah Istimewa Yogyakarta"}, {"BA", "Bali"}, {"NB", "Nusa Tenggara Barat"},
-      {"NT", "Nusa Tenggara Timur"}, {"KB", "Kalimantan Barat"}, {"KT", "Kalimantan Tengah"},
-      {"KI", "Kalimantan Timur"}, {"KS", "Kalimantan Selatan"}, {"KU", "Kalimantan Utara"},
-      {"SA", "Sulawesi Utara"}, {"ST", "Sulawesi Tengah"}, {"SG", "Sulawesi Tenggara"},
-      {"SR", "Sulawesi Barat"}, {"SN", "Sulawesi Selatan"}, {"GO", "Gorontalo"},
-      {"MA", "Maluku"}, {"MU", "Maluku Utara"}, {"PA", "Papua"}, {"PB", "Papua Barat"},
+      {"AC", "Daerah Istimewa Aceh"},
+      {"SU", "Sumatera Utara"},
+      {"SB", "Sumatera Barat"},
+      {"RI", "Riau"},
+      {"KR", "Kepulauan Riau"},
+      {"JA", "Jambi"},
+      {"SS", "Sumatera Selatan"},
+      {"BB", "Bangka Belitung"},
+      {"BE", "Bengkulu"},
+      {"LA", "Lampung"},
+      {"JK", "DKI Jakarta"},
+      {"JB", "Jawa Barat"},
+      {"BT", "Banten"},
+      {"JT", "Jawa Tengah"},
+      {"JI", "Jawa Timur"},
+      {"YO", "Daerah Istimewa Yogyakarta"},
+      {"BA", "Bali"},
+      {"NB", "Nusa Tenggara Barat"},
+      {"NT", "Nusa Tenggara Timur"},
+      {"KB", "Kalimantan Barat"},
+      {"KT", "Kalimantan Tengah"},
+      {"KI", "Kalimantan Timur"},
+      {"KS", "Kalimantan Selatan"},
+      {"KU", "Kalimantan Utara"},
+      {"SA", "Sulawesi Utara"},
+      {"ST", "Sulawesi Tengah"},
+      {"SG", "Sulawesi Tenggara"},
+      {"SR", "Sulawesi Barat"},
+      {"SN", "Sulawesi Selatan"},
+      {"GO", "Gorontalo"},
+      {"MA", "Maluku"},
+      {"MU", "Maluku Utara"},
+      {"PA", "Papua"},
+      {"PB", "Papua Barat"},
   }};
   std::string u = upper_code(code);
   for (auto& [c, name] : kProvinces)
@@ -440,12 +479,11 @@ result_msg<storefront_order> map_shopify_order(std::string_view body, shopify_to
   auto address_name = [](const json::object* a) {
     return first_of({text(a, "name"), join_name(text(a, "first_name"), text(a, "last_name"))});
   };
-  cmd.customer.name = first_of({address_name(billing), address_name(shipping),
-                                join_name(text(customer, "first_name"), text(customer, "last_name")),
-                                address_name(home)});
-  const std::string order_country =
-      upper_code(first_of({text(billing, "country_code"), text(shipping, "country_code"),
-                           text(home, "country_code")}));
+  cmd.customer.name = first_of(
+      {address_name(billing), address_name(shipping),
+       join_name(text(customer, "first_name"), text(customer, "last_name")), address_name(home)});
+  const std::string order_country = upper_code(first_of(
+      {text(billing, "country_code"), text(shipping, "country_code"), text(home, "country_code")}));
   // Each phone is read with the country of the address it was written in.
   struct phone_source {
     std::string phone, country;
@@ -464,7 +502,8 @@ result_msg<storefront_order> map_shopify_order(std::string_view body, shopify_to
     if (!p.country.empty()) cmd.customer.country = p.country;
     break;
   }
-  cmd.customer.email = first_of({text(o, "email"), text(o, "contact_email"), text(customer, "email")});
+  cmd.customer.email =
+      first_of({text(o, "email"), text(o, "contact_email"), text(customer, "email")});
   cmd.customer.city = first_of({text(billing, "city"), text(shipping, "city"), text(home, "city")});
   cmd.customer.province =
       first_of({text(billing, "province"), text(shipping, "province"), text(home, "province")});
@@ -480,7 +519,8 @@ result_msg<storefront_order> map_shopify_order(std::string_view body, shopify_to
       commands::item_input it;
       it.sku = text(li, "sku");
       if (it.sku.empty())
-        it.sku = fallback_sku("shopify", li, {{"variant_id", "variant"}, {"product_id", "product"}, {"id", "line"}});
+        it.sku = fallback_sku(
+            "shopify", li, {{"variant_id", "variant"}, {"product_id", "product"}, {"id", "line"}});
       it.sku = truncate_utf8(std::move(it.sku), kMaxSku);
       it.name = truncate_utf8(first_of({text(li, "name"), text(li, "title"), it.sku}), kMaxName);
       it.qty = *qty;
@@ -523,15 +563,18 @@ result_msg<storefront_order> map_shopify_order(std::string_view body, shopify_to
       if (st == "cancelled" || st == "error" || st == "failure") continue;
       std::string number = text(f, "tracking_number");
       if (number.empty())
-        if (auto ns = array_at(f, "tracking_numbers"); ns && !ns->empty()) number = text_of(&(*ns)[0]);
+        if (auto ns = array_at(f, "tracking_numbers"); ns && !ns->empty())
+          number = text_of(&(*ns)[0]);
       if (number.empty()) continue;
       out.tracking_number = truncate_utf8(std::move(number), kMaxTracking);
       out.courier = truncate_utf8(text(f, "tracking_company"), kMaxName);
     }
   }
   const bool all_delivered = successful > 0 && delivered == successful;
-  set_status(out, shopify_topic_status(topic, shopify_status(cancelled, fulfillment, all_delivered)));
-  out.storefront_status = cancelled ? "cancelled" : (fulfillment.empty() ? "unfulfilled" : fulfillment);
+  set_status(out,
+             shopify_topic_status(topic, shopify_status(cancelled, fulfillment, all_delivered)));
+  out.storefront_status =
+      cancelled ? "cancelled" : (fulfillment.empty() ? "unfulfilled" : fulfillment);
   out.creation = topic == shopify_topic::orders_create;
   return out;
 }
@@ -568,9 +611,11 @@ result_msg<storefront_order> map_woocommerce_order(std::string_view body, woocom
   };
   cmd.customer.name = decode_html_entities(first_of({person(billing), person(shipping)}));
   cmd.customer.phone = first_of({text(billing, "phone"), text(shipping, "phone")});
-  cmd.customer.country = upper_code(first_of({text(billing, "country"), text(shipping, "country")}));
+  cmd.customer.country =
+      upper_code(first_of({text(billing, "country"), text(shipping, "country")}));
   cmd.customer.email = text(billing, "email");
-  cmd.customer.city = decode_html_entities(first_of({text(billing, "city"), text(shipping, "city")}));
+  cmd.customer.city =
+      decode_html_entities(first_of({text(billing, "city"), text(shipping, "city")}));
   std::string state = first_of({text(billing, "state"), text(shipping, "state")});
   cmd.customer.province = cmd.customer.country == "ID" ? indonesian_province(state) : state;
   finish_customer(cmd.customer, "WooCommerce customer " + cmd.external_id);

@@ -51,7 +51,13 @@ struct storefront_order {
   std::string delivery_key;
 };
 
-enum class shopify_topic { orders_create, orders_updated, orders_cancelled, orders_fulfilled, other };
+enum class shopify_topic {
+  orders_create,
+  orders_updated,
+  orders_cancelled,
+  orders_fulfilled,
+  other
+};
 enum class woocommerce_topic { order_created, order_updated, other };
 
 shopify_topic parse_shopify_topic(std::string_view header);
