@@ -99,4 +99,50 @@ struct change_settings {
       automation_reminders;
 };
 
+// --- automations (templates, reminder rules, alerts) ---
+
+struct create_template {
+  std::string name;
+  std::string kind;  // order_confirmation|greeting|bank_info|shipping|reminder|broadcast|custom
+  std::string body;
+  std::string wa_template_name;  // the Cloud API's approved template, optional
+  std::string wa_language;       // its language ("id"); defaults to "id" when a name is given
+};
+
+// The fields present change.
+struct update_template {
+  std::string template_id;
+  std::optional<std::string> name, kind, body, wa_template_name, wa_language;
+};
+
+struct delete_template {
+  std::string template_id;
+};
+
+struct create_reminder_rule {
+  std::string name;
+  int64_t days_after_delivery = 0;
+  std::string product_id;   // empty = every product
+  std::string template_id;  // either a template ...
+  std::string body;         // ... or a body of its own
+  bool enabled = true;
+};
+
+// The fields present change; product_id "" = every product.
+struct update_reminder_rule {
+  std::string rule_id;
+  std::optional<std::string> name;
+  std::optional<int64_t> days_after_delivery;
+  std::optional<std::string> product_id, template_id, body;
+  std::optional<bool> enabled;
+};
+
+struct delete_reminder_rule {
+  std::string rule_id;
+};
+
+struct acknowledge_alert {
+  std::string alert_id;
+};
+
 }  // namespace roms::commands

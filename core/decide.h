@@ -40,6 +40,32 @@ struct idempotency_state {
   std::string request_hash;
 };
 
+// Automation state (templates, reminder rules, alerts) for the automation commands.
+struct template_state {
+  std::string id;
+  std::string name;
+  std::string kind;
+  std::string body;
+  std::string wa_template_name;
+  std::string wa_language;
+};
+
+struct reminder_rule_state {
+  std::string id;
+  std::string name;
+  int64_t days_after_delivery = 0;
+  std::string product_id;
+  std::string template_id;
+  std::string body;
+  bool enabled = true;
+};
+
+struct alert_state {
+  std::string id;
+  std::string state;  // open | acknowledged | resolved
+  bool acknowledged = false;
+};
+
 class decision_state {
  public:
   virtual ~decision_state() = default;
@@ -55,6 +81,16 @@ class decision_state {
                                                           std::string_view external_id) = 0;
   virtual std::optional<idempotency_state> idempotency(std::string_view key) = 0;
   virtual shop_settings settings() = 0;
+  // Automation state. The defaults answer "none" for states that do not hold it (the order
+  // and catalog tests); the executor backs them with the automation read model, where the
+  // built-in order-confirmation template exists from the start.
+  virtual std::optional<template_state> message_template(std::string_view) {
+    return std::nullopt;
+  }
+  virtual std::optional<reminder_rule_state> reminder_rule(std::string_view) {
+    return std::nullopt;
+  }
+  virtual std::optional<alert_state> alert(std::string_view) { return std::nullopt; }
 };
 
 struct decision_context {
@@ -93,6 +129,23 @@ result_msg<decision> decide(decision_state& s, const decision_context& c,
                             const commands::update_customer& cmd);
 result_msg<decision> decide(decision_state& s, const decision_context& c,
                             const commands::change_settings& cmd);
+
+// Automations (core/decide_automation.cc). Templates: stream "template-<id>", ids "tpl_…";
+// reminder rules: stream "rule-<id>", ids "rem_…"; acknowledgements: stream "alert-<id>".
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::create_template& cmd);
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::update_template& cmd);
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::delete_template& cmd);
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::create_reminder_rule& cmd);
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::update_reminder_rule& cmd);
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::delete_reminder_rule& cmd);
+result_msg<decision> decide(decision_state& s, const decision_context& c,
+                            const commands::acknowledge_alert& cmd);
 
 // The channels an order may come from (CONTRACT.md).
 bool valid_channel(std::string_view channel);

@@ -7,6 +7,7 @@
 
 #include "projections/projection.h"
 #include "projections/read_models/auth.h"
+#include "projections/read_models/automation.h"
 #include "projections/read_models/catalog.h"
 #include "projections/read_models/customers.h"
 #include "projections/read_models/daily.h"
