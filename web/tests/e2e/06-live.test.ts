@@ -30,6 +30,7 @@ test('a new API order appears on the open dashboard and orders list without relo
   const key = (await page.getByTestId('new-key-value').innerText()).trim();
   assert.ok(key.length >= 20, 'a key is shown once');
   await page.getByTestId('openapi-docs').waitFor();
+  if ((await page.getByTestId('endpoint').count()) > 0) await page.locator('[data-testid=endpoint] summary').first().click();
   await shot(page, '11-integrations');
 
   // A second device: the orders list.
