@@ -18,7 +18,7 @@ export type OrderStatus = 'pending' | 'processed' | 'shipped' | 'delivered' | 'c
 export const ORDER_STATUSES: OrderStatus[] = ['pending', 'processed', 'shipped', 'delivered', 'cancelled'];
 export const CHANNELS = ['web', 'whatsapp', 'phone', 'walk_in', 'marketplace', 'shopify', 'woocommerce', 'api'] as const;
 export type Channel = (typeof CHANNELS)[number];
-export const PAYMENT_METHODS = ['bank_transfer', 'virtual_account', 'cash', 'cod', 'qris', 'ewallet', 'card'] as const;
+export const PAYMENT_METHODS = ['bank_transfer', 'virtual_account', 'cash', 'cod', 'qris', 'ovo', 'gopay', 'dana', 'shopeepay', 'ewallet', 'card', 'other'] as const;
 
 export interface OrderItem {
   product_id: string | null;
