@@ -27,7 +27,7 @@ function compact(v: number): string {
 export function SalesChart(props: { days: DayTotal[] }) {
   const W = 640;
   const H = 220;
-  const left = 52;
+  const left = 60;
   const bottom = 24;
   const top = 10;
   const plotW = W - left - 8;
