@@ -58,7 +58,7 @@ envelope make_event(const std::string& id) {
   e.correlation_id = "req-0192f1f0-1c2d";
   e.payload = R"({"customer":"cust-000123","total":450000,"currency":"IDR","items":[)"
               R"({"sku":"SKU-1","qty":2,"price":150000},{"sku":"SKU-2","qty":1,"price":150000}],)"
-              R"("note":"leave at the door"})";
+              R"("note":"leave at the door, ring the bell twice"})";
   return e;
 }
 
