@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "consumers/runner.h"
+#include "core/automation.h"
 #include "core/errc.h"
 #include "events/payload.h"
 #include "events/types.h"
@@ -168,7 +169,7 @@ struct executor::impl {
   // ------------------------------------------------------------ decision state
   struct state final : decision_state {
     impl& x;
-    layered orders, customers, catalog, daily;
+    layered orders, customers, catalog, daily, automation;
     explicit state(impl& i) : x(i) {}
 
     template <class T>
@@ -219,6 +220,25 @@ struct executor::impl {
       shop_settings s;
       if (auto c = load<events::settings_changed>(daily, "meta/settings")) s.apply(*c);
       return s;
+    }
+    // Automation state (projections/read_models/automation.h key layout).
+    std::optional<template_state> message_template(std::string_view id) override {
+      auto t = load<projections::template_record>(automation, "t/" + std::string(id));
+      if (!t && id == kDefaultOrderConfirmationId) t = projections::default_order_confirmation();
+      if (!t) return std::nullopt;
+      return template_state{t->id,   t->name,          t->kind,
+                            t->body, t->wa_template_name, t->wa_language};
+    }
+    std::optional<reminder_rule_state> reminder_rule(std::string_view id) override {
+      auto r = load<projections::reminder_rule_record>(automation, "r/" + std::string(id));
+      if (!r) return std::nullopt;
+      return reminder_rule_state{r->id,          r->name, r->days_after_delivery, r->product_id,
+                                 r->template_id, r->body, r->enabled};
+    }
+    std::optional<alert_state> alert(std::string_view id) override {
+      auto a = load<projections::alert_record>(automation, "a/" + std::string(id));
+      if (!a) return std::nullopt;
+      return alert_state{a->id, a->state, a->acknowledged};
     }
   };
 
@@ -312,6 +332,7 @@ struct executor::impl {
     s.customers = layer("customers");
     s.catalog = layer("catalog");
     s.daily = layer("daily");
+    s.automation = layer("automation");
     const auto projs = store->projections();
     std::map<std::string, std::vector<std::string>> written;
     for (auto& q : work) {
@@ -361,6 +382,7 @@ struct executor::impl {
     if (name == "customers") return s.customers;
     if (name == "catalog") return s.catalog;
     if (name == "daily") return s.daily;
+    if (name == "automation") return s.automation;
     return layer(name);
   }
 

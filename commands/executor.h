@@ -45,7 +45,9 @@ namespace roms::commands {
 
 using any_command =
     std::variant<place_order, change_order_status, define_product, update_product, adjust_stock,
-                 transfer_stock, create_warehouse, update_customer, change_settings>;
+                 transfer_stock, create_warehouse, update_customer, change_settings,
+                 create_template, update_template, delete_template, create_reminder_rule,
+                 update_reminder_rule, delete_reminder_rule, acknowledge_alert>;
 
 struct actor_info {
   std::string actor;           // "user:<id>", "apikey:<id>", "webhook:shopify", "cli"
