@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/errc.h"
 #include "events/embedded_log.h"
 #include "events/kafka/kafka_log.h"
 

@@ -41,5 +41,6 @@ int fail(const std::string& message);
 void register_log_commands(CLI::App& app);
 void register_serve_command(CLI::App& app);
 void register_projection_commands(CLI::App& app);
+void register_auth_commands(CLI::App& app);
 
 }  // namespace roms::tools

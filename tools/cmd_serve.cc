@@ -21,6 +21,9 @@
 #include "http/api/context.h"
 #include "http/errors.h"
 #include "http/server.h"
+#include "http/api/stream.h"
+#include "http/router.h"
+#include "http/static_files.h"
 #include "projections/read_models.h"
 #include "projections/store.h"
 #include "tools/admin.h"
@@ -38,6 +41,7 @@ struct serve_args {
   bool read_only = false;
   bool test_clock = false;
   uint64_t memory_mb = 64;
+  std::string web_dir;
   int io_threads = 1;
 };
 
@@ -107,6 +111,12 @@ class ticker {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread thread_;
+};
+
+struct test_clock_body {
+  int64_t advance_seconds = 0;
+  template <class V>
+  void fields(V& v) { v("advance_seconds", advance_seconds); }
 };
 
 struct admin_request {
@@ -192,19 +202,31 @@ int run_serve(const serve_args& a) {
     if (!d.value().empty()) std::cerr << d.value();
   }
 
+  // Routes: the live stream and the test clock here; the v1 API; the web app's files last.
   http::handler api = http::api::make_handler(ctx);
+  std::filesystem::path web_dir = a.web_dir;
+  http::handler web;
+  if (!web_dir.empty() && std::filesystem::exists(web_dir / "index.html")) {
+    web = http::static_files(web_dir);
+  } else {
+    std::cerr << "roms: no web app at " << web_dir << " (build it: bash scripts/web-build.sh)\n";
+  }
+  http::router outer;
+  auto hub = http::api::add_stream_routes(outer, ctx);
+  outer.fallback([api, web](http::request&& req, http::responder out) {
+    const bool api_path = req.path.rfind("/api/", 0) == 0 || req.path.rfind("/webhooks/", 0) == 0 ||
+                          req.path == "/healthz" || req.path == "/metrics";
+    if (api_path || !web) return api(std::move(req), std::move(out));
+    web(std::move(req), std::move(out));
+  });
+  http::handler routes = outer.as_handler();
   // POST /api/v1/test/clock exists only with --test-clock, and only from loopback.
-  http::handler h = [&, api](http::request&& req, http::responder out) {
+  http::handler h = [&, routes](http::request&& req, http::responder out) {
     if (req.path == "/api/v1/test/clock" && a.test_clock && tick) {
       if (req.method != "POST") return out.respond(http::error_response(405, "method_not_allowed", "use POST"));
       if (!req.remote_is_loopback)
         return out.respond(http::error_response(403, "forbidden", "only from loopback"));
-      struct body_t {
-        int64_t advance_seconds = 0;
-        template <class V>
-        void fields(V& v) { v("advance_seconds", advance_seconds); }
-      };
-      auto b = events::decode_payload<body_t>(req.body);
+      auto b = events::decode_payload<test_clock_body>(req.body);
       if (!b || b.value().advance_seconds < 0 || b.value().advance_seconds > 10LL * 365 * 86400)
         return out.respond(http::error_response(400, "invalid_argument",
                                                 "advance_seconds: a number of seconds ≥ 0"));
@@ -217,7 +239,7 @@ int run_serve(const serve_args& a) {
           .field("position", events::to_string(p.value(), single)).end_object();
       return out.respond(http::response{200, "application/json", {}, std::move(w).str()});
     }
-    api(std::move(req), std::move(out));
+    routes(std::move(req), std::move(out));
   };
 
   http::server::options ho;
@@ -272,6 +294,7 @@ int run_serve(const serve_args& a) {
   sigwait(&stop_signals, &sig);
   std::cerr << "roms: stopping (" << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ")…\n";
   if (admin) admin.value()->stop();
+  http::api::stop_stream_hub(hub);
   server.stop();  // in-flight requests finish
   if (tick) tick->stop();
   if (executor) executor->stop();
@@ -296,6 +319,12 @@ void register_serve_command(CLI::App& app) {
                 "Memory budget for RocksDB caches and write buffers, in MiB")
       ->capture_default_str();
   s->add_option("--io-threads", a->io_threads, "HTTP I/O threads")->capture_default_str();
+  // Default: the web app built in this checkout (web/dist next to the build dir), or
+  // $ROMS_WEB_DIR.
+  a->web_dir = env("ROMS_WEB_DIR");
+  if (a->web_dir.empty()) a->web_dir = ROMS_DEFAULT_WEB_DIR;
+  s->add_option("--web-dir", a->web_dir, "Directory of the built web app (index.html)")
+      ->capture_default_str();
   s->final_callback([a] { std::exit(run_serve(*a)); });
 }
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   roms::tools::register_serve_command(app);
   roms::tools::register_log_commands(app);
   roms::tools::register_projection_commands(app);
+  roms::tools::register_auth_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

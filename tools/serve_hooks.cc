@@ -4,17 +4,34 @@
 
 #include "consumers/runner.h"
 #include "events/types.h"
+#include "http/api/auth.h"
+#include "tools/admin.h"
 #include "tools/gen/generator.h"
 
 namespace roms::tools {
 
-// Authentication is attached here once http/api/auth.h lands; until then ctx.auth stays
-// null and every authenticated route answers 401.
-result_msg<void> attach_services(http::api::context&, const std::filesystem::path&) {
+namespace {
+// One server per process: the services live as long as it runs.
+std::unique_ptr<http::api::auth_service> g_auth;
+bool g_demo = false;
+
+constexpr std::string_view kDemoAdmin = "admin@demo.roms.id";
+constexpr std::string_view kDemoAdminPassword = "admin12345";
+constexpr std::string_view kDemoCs = "cs@demo.roms.id";
+constexpr std::string_view kDemoCsPassword = "cs12345678";
+}  // namespace
+
+result_msg<void> attach_services(http::api::context& ctx, const std::filesystem::path&) {
+  g_auth = std::make_unique<http::api::auth_service>(ctx.log, ctx.store, ctx.runner, *ctx.clk,
+                                                     http::api::auth_options_for(ctx.cfg));
+  ctx.auth = g_auth.get();
   return success();
 }
 
-void detach_services(http::api::context&) {}
+void detach_services(http::api::context& ctx) {
+  ctx.auth = nullptr;
+  g_auth.reset();
+}
 
 result_msg<std::string> load_demo_data(http::api::context& ctx, events::event_log& log,
                                        const clock& clk) {
@@ -66,17 +83,47 @@ result_msg<std::string> load_demo_data(http::api::context& ctx, events::event_lo
   auto r = log.append(std::span<const events::envelope>(&tick, 1));
   if (!r) return error_info{r.error(), "cannot append the demo clock tick"};
   if (ctx.runner) ctx.runner->wait_for(r.value()[0].position, std::chrono::seconds(60));
+  // The demo's users (printed at start).
+  if (g_auth) {
+    for (auto [email, role, pw] : {std::tuple{kDemoAdmin, "admin", kDemoAdminPassword},
+                                   std::tuple{kDemoCs, "cs", kDemoCsPassword}}) {
+      http::api::new_user u{std::string(email), role, std::string(pw), ""};
+      auto made = g_auth->create_user(u, "demo");
+      if (!made && made.error().wire_code() != "email_taken")
+        return error_info{made.error().code, "demo user " + std::string(email) + ": " +
+                                                 made.error().message};
+    }
+  }
+  g_demo = true;
   auto c = g.stats();
   return "roms: demo shop loaded: " + std::to_string(appended + 1) + " events (" +
          std::to_string(c.orders) + " orders, " + std::to_string(c.customers) +
          " customers over 90 days)\n";
 }
 
-void print_logins(http::api::context&) {}
+void print_logins(http::api::context&) {
+  if (g_demo) {
+    std::cout << "  demo logins: " << kDemoAdmin << " / " << kDemoAdminPassword << " (Admin), "
+              << kDemoCs << " / " << kDemoCsPassword << " (CS)\n";
+  } else if (g_auth) {
+    auto users = g_auth->list_users(1, "");
+    if (users && users.value().items.empty())
+      std::cout << "  no users yet: roms user create --data DIR --email you@shop.id --role admin "
+                   "--password-stdin\n";
+  }
+  std::cout << std::flush;
+}
 
-bool handle_admin_extension(http::api::context&, std::string_view, std::string_view,
-                            admin_writer&) {
-  return false;
+bool handle_admin_extension(http::api::context&, std::string_view cmd, std::string_view line,
+                            admin_writer& out) {
+  if (cmd != "auth" || !g_auth) return false;
+  auto r = http::api::admin_auth_command(*g_auth, line);
+  if (!r) {
+    out.write_line(admin_error(r.error().wire_code(), r.error().message));
+  } else {
+    out.write_line(admin_ok(r.value()));
+  }
+  return true;
 }
 
 }  // namespace roms::tools
