@@ -13,6 +13,7 @@
 #include "http/api/context.h"
 #include "http/api/internal/common.h"
 #include "http/api/internal/openapi.h"
+#include "http/api/stream.h"
 #include "http/errors.h"
 #include "projections/store.h"
 
@@ -123,7 +124,7 @@ std::optional<principal> require(context& ctx, const request& req, const respond
       return std::nullopt;
     }
     if (p.via == principal::kind::session &&
-        !internal::constant_time_equal(req.header("X-CSRF-Token"), p.csrf_token)) {
+        !internal::secret_equal(req.header("X-CSRF-Token"), p.csrf_token)) {
       out.respond(error_response(403, "csrf_required",
                                  "a signed-in request that changes state must send the "
                                  "csrf_token from login in X-CSRF-Token"));
@@ -286,7 +287,7 @@ void serve_metrics(context& ctx, const request& req, const responder& out) {
     std::string_view auth = req.header("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
     bool ok = auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer &&
-              internal::constant_time_equal(auth.substr(kBearer.size()), ctx.cfg.metrics_token);
+              internal::secret_equal(auth.substr(kBearer.size()), ctx.cfg.metrics_token);
     if (!ok) {
       auto r = error_response(401, "unauthorized",
                               "send Authorization: Bearer $ROMS_METRICS_TOKEN");
@@ -323,7 +324,10 @@ handler make_handler(context& ctx) {
   add_settings_routes(*r, ctx);
   add_auth_routes(*r, ctx);
   add_webhook_routes(*r, ctx);
-  return [r](request&& req, responder out) { (*r)(std::move(req), std::move(out)); };
+  // GET /api/v1/stream: the hub tails the log on its own thread and lives as long as the
+  // handler (the server holds it until it is destroyed).
+  auto hub = add_stream_routes(*r, ctx);
+  return [r, hub](request&& req, responder out) { (*r)(std::move(req), std::move(out)); };
 }
 
 }  // namespace roms::http::api

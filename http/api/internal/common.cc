@@ -286,7 +286,7 @@ std::string sha256_hex(std::string_view data) {
   return s;
 }
 
-bool constant_time_equal(std::string_view a, std::string_view b) {
+bool secret_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size() || a.empty()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -104,8 +104,9 @@ std::optional<bool> parse_bool_param(const request& req, const responder& out,
 
 // Lower-case hex SHA-256.
 std::string sha256_hex(std::string_view data);
-// Constant time in the length of `a` (a secret's length is not itself secret here).
-bool constant_time_equal(std::string_view a, std::string_view b);
+// Whether a presented secret equals the expected one, in time that depends on the lengths
+// only. Never true for an empty secret (a principal without a CSRF token matches nothing).
+bool secret_equal(std::string_view a, std::string_view b);
 
 std::string base64url_encode(std::string_view data);
 std::optional<std::string> base64url_decode(std::string_view text);
