@@ -262,15 +262,18 @@ int main(int argc, char** argv) {
   }
   utsname u{};
   ::uname(&u);
-  std::printf("# embedded log benchmark\n\nhost %s, %s %s, %u hw threads, dir %s, %.1f s per run%s\n\n",
-              u.nodename, u.sysname, u.release, std::thread::hardware_concurrency(),
-              dir.c_str(), secs, sync ? "" : ", NO SYNC");
+  std::printf(
+      "# embedded log benchmark\n\nhost %s, %s %s, %u hw threads, dir %s, %.1f s per run%s\n\n",
+      u.nodename, u.sysname, u.release, std::thread::hardware_concurrency(), dir.c_str(), secs,
+      sync ? "" : ", NO SYNC");
 
   auto ref = fsync_reference(dir, std::min(secs, 2.0));
   std::printf("fsync reference (4 KiB write + fdatasync): %.0f ops/s, p50 %.0f us\n\n",
               ref.ops_per_s, ref.p50_us);
 
-  std::printf("| writers | events/s | MB/s | append p50 | append p99 | events | CPU/event | ctx sw/event |\n");
+  std::printf(
+      "| writers | events/s | MB/s | append p50 | append p99 | events | CPU/event | ctx sw/event "
+      "|\n");
   std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   append_result_row last{};
   for (int w : writer_counts) {
@@ -290,9 +293,10 @@ int main(int argc, char** argv) {
               rd.events_per_s, rd.mb_per_s, static_cast<unsigned long long>(rd.events));
 
   auto tl = tail_bench(dir / "tail", 2000, sync);
-  std::printf("tail latency (append start -> blocked reader returns), %zu samples: p50 %.0f us, "
-              "p99 %.0f us, max %.0f us\n",
-              tl.samples, tl.p50_us, tl.p99_us, tl.max_us);
+  std::printf(
+      "tail latency (append start -> blocked reader returns), %zu samples: p50 %.0f us, "
+      "p99 %.0f us, max %.0f us\n",
+      tl.samples, tl.p50_us, tl.p99_us, tl.max_us);
   fs::remove_all(dir);
   return 0;
 }

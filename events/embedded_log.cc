@@ -228,7 +228,7 @@ class log_core {
 
   mutable std::shared_mutex segments_mu_;
   std::vector<std::shared_ptr<segment>> segments_;  // by base offset
-  std::atomic<int64_t> end_{0};                    // next offset; everything below is visible
+  std::atomic<int64_t> end_{0};                     // next offset; everything below is visible
   std::atomic<bool> closed_{false};
 
   std::mutex tail_mu_;  // readers wait on tail_cv_ for end_ to move
@@ -309,11 +309,10 @@ result_msg<bool> log_cursor::next(record_view& rec) {
           rescan_from_start();
           continue;
         }
-        return make_error(errc::corruption,
-                          seg_->path().string() + ": record at byte " +
-                              std::to_string(cur_.pos() - rec.total) + " has offset " +
-                              std::to_string(rec.offset) + ", expected " +
-                              std::to_string(cur_offset_));
+        return make_error(errc::corruption, seg_->path().string() + ": record at byte " +
+                                                std::to_string(cur_.pos() - rec.total) +
+                                                " has offset " + std::to_string(rec.offset) +
+                                                ", expected " + std::to_string(cur_offset_));
       }
       ++cur_offset_;
       if (rec.offset < target_) continue;
@@ -332,8 +331,8 @@ result_msg<bool> log_cursor::next(record_view& rec) {
       continue;
     }
     return make_error(errc::corruption, seg_->path().string() + ": " + step_name(step) +
-                                            " at byte " + std::to_string(cur_.pos()) +
-                                            " (offset " + std::to_string(cur_offset_) + ")");
+                                            " at byte " + std::to_string(cur_.pos()) + " (offset " +
+                                            std::to_string(cur_offset_) + ")");
   }
 }
 
@@ -437,14 +436,12 @@ result_msg<std::shared_ptr<segment>> log_core::recover_sealed(int64_t base, int6
   if (out.stop != record_cursor::step::end) {
     return make_error(errc::corruption, p.string() + ": " + out.problem + " at byte " +
                                             std::to_string(st.pos) + " (offset " +
-                                            std::to_string(st.offset) +
-                                            ") in a sealed segment");
+                                            std::to_string(st.offset) + ") in a sealed segment");
   }
   if (st.offset != next_base) {
-    return make_error(errc::corruption, p.string() + " ends at offset " +
-                                            std::to_string(st.offset) +
-                                            " but the next segment starts at " +
-                                            std::to_string(next_base));
+    return make_error(errc::corruption,
+                      p.string() + " ends at offset " + std::to_string(st.offset) +
+                          " but the next segment starts at " + std::to_string(next_base));
   }
   seg->set_entries(out.new_entries);
   seg->publish(st.offset, size, st.max_time);
@@ -566,8 +563,8 @@ result_msg<std::string> log_core::check_id_index(int64_t up_to) {
     std::string_view id;
     int64_t time;
     if (!got || !internal::decode_id_time(rec.body, id, time)) {
-      return make_error(errc::corruption, "cannot read offset " + std::to_string(o) + " in " +
-                                              log_dir_.string());
+      return make_error(errc::corruption,
+                        "cannot read offset " + std::to_string(o) + " in " + log_dir_.string());
     }
     ids.emplace_back(id);
   }
@@ -606,8 +603,8 @@ result_msg<void> log_core::reindex(int64_t from) {
       std::string_view id;
       int64_t time;
       if (!got || !internal::decode_id_time(rec.body, id, time)) {
-        return make_error(errc::corruption, "cannot read offset " + std::to_string(next) +
-                                                " in " + log_dir_.string());
+        return make_error(errc::corruption, "cannot read offset " + std::to_string(next) + " in " +
+                                                log_dir_.string());
       }
       ids.emplace_back(id);
       ++next;
@@ -696,10 +693,9 @@ result<int64_t> log_core::wait_for(int64_t offset, std::chrono::milliseconds wai
 
 std::shared_ptr<segment> log_core::find_segment(int64_t offset) const {
   std::shared_lock lock(segments_mu_);
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
-                             [](int64_t o, const std::shared_ptr<segment>& s) {
-                               return o < s->base();
-                             });
+  auto it =
+      std::upper_bound(segments_.begin(), segments_.end(), offset,
+                       [](int64_t o, const std::shared_ptr<segment>& s) { return o < s->base(); });
   if (it == segments_.begin()) return nullptr;
   return *std::prev(it);
 }
@@ -712,9 +708,7 @@ void log_core::close() {
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();  // drains what is queued
   closed_.store(true, std::memory_order_release);
-  {
-    std::lock_guard lock(tail_mu_);
-  }
+  { std::lock_guard lock(tail_mu_); }
   tail_cv_.notify_all();
   ids_.reset();
   active_idx_fd_.reset();
@@ -742,8 +736,8 @@ result<std::vector<append_result>> log_core::append(std::span<const envelope> ev
   }
   auto& acked = acked_[req.group & 1];
   auto group = static_cast<uint32_t>(req.group);
-  for (uint32_t cur = acked.load(std::memory_order_acquire);
-       static_cast<int32_t>(cur - group) < 0; cur = acked.load(std::memory_order_acquire)) {
+  for (uint32_t cur = acked.load(std::memory_order_acquire); static_cast<int32_t>(cur - group) < 0;
+       cur = acked.load(std::memory_order_acquire)) {
     futex_wait(acked, cur);
   }
   if (req.error) return req.error;
@@ -852,8 +846,11 @@ void log_core::write_group(std::vector<append_request*>& batch) {
       if (res.duplicate) continue;
       size_t pos = buffer_.size();
       internal::append_record(buffer_, res.position.offset, r->events[i]);
-      records_.push_back({pos, static_cast<uint32_t>(buffer_.size() - pos),
-                          res.position.offset, to_micros(r->events[i].time), {}});
+      records_.push_back({pos,
+                          static_cast<uint32_t>(buffer_.size() - pos),
+                          res.position.offset,
+                          to_micros(r->events[i].time),
+                          {}});
     }
   }
   for (auto& rec : records_) {
@@ -921,7 +918,8 @@ result_msg<void> log_core::write_records() {
     // cannot be written it is left as is: open() trusts only its valid prefix.
     if (!entries.empty() && active_idx_fd_) {
       idx_bytes.clear();
-      for (const auto& e : entries) internal::encode_idx_entry(idx_bytes, e, internal::kIdxKindEntry);
+      for (const auto& e : entries)
+        internal::encode_idx_entry(idx_bytes, e, internal::kIdxKindEntry);
       auto iw = internal::pwrite_full(active_idx_fd_.get(), idx_bytes.data(), idx_bytes.size(),
                                       active_idx_size_, active_seg_->idx_path());
       if (iw) {
@@ -1044,8 +1042,8 @@ class embedded_reader final : public log_reader {
       end = w.value();
       if (next_ >= end) return out;
     }
-    out.reserve(static_cast<size_t>(std::min<int64_t>(
-        {static_cast<int64_t>(std::min<size_t>(max, 4096)), end - next_})));
+    out.reserve(static_cast<size_t>(
+        std::min<int64_t>({static_cast<int64_t>(std::min<size_t>(max, 4096)), end - next_})));
     record_view rec;
     while (out.size() < max && next_ < end) {
       auto got = cursor_.next(rec);
@@ -1079,8 +1077,8 @@ class embedded_log final : public event_log {
   int32_t partition_for(std::string_view) const override { return 0; }
   result<log_stats> stats() override { return core_->stats(); }
 
-  result<std::unique_ptr<log_reader>> open_reader(
-      std::vector<int64_t> from, std::vector<int32_t> partitions_wanted) override {
+  result<std::unique_ptr<log_reader>> open_reader(std::vector<int64_t> from,
+                                                  std::vector<int32_t> partitions_wanted) override {
     for (int32_t p : partitions_wanted) {
       if (p != 0) return code(errc::invalid_argument);
     }

@@ -110,14 +110,14 @@ result_msg<void> id_index::destroy(const std::filesystem::path& dir) {
 
 result_msg<int64_t> id_index::indexed_up_to() {
   std::string v;
-  auto s = impl_->db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kUpToKey.data(), kUpToKey.size()),
-                          &v);
+  auto s =
+      impl_->db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kUpToKey.data(), kUpToKey.size()), &v);
   if (s.IsNotFound()) return int64_t{0};
   if (!s.ok()) return rocks_error("cannot read id index", impl_->path, s);
   int64_t up_to;
   if (!decode_u64(v, up_to) || up_to < 0) {
-    return make_error(errc::corruption, "id index " + impl_->path.string() +
-                                            ": malformed indexed_up_to value");
+    return make_error(errc::corruption,
+                      "id index " + impl_->path.string() + ": malformed indexed_up_to value");
   }
   return up_to;
 }

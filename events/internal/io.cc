@@ -9,8 +9,7 @@
 
 namespace roms::events::internal {
 
-error_info errno_error(std::string_view what, const std::filesystem::path& p, int err,
-                       errc code) {
+error_info errno_error(std::string_view what, const std::filesystem::path& p, int err, errc code) {
   std::string msg(what);
   msg += ' ';
   msg += p.string();

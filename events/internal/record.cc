@@ -134,10 +134,9 @@ bool decode_body(std::string_view body, envelope& out) {
   std::string_view id, type, stream, actor, correlation, causation, payload;
   uint32_t version;
   int64_t time;
-  if (!c.get_string(id) || !c.get_string(type) || !c.get_fixed(version) ||
-      !c.get_string(stream) || !c.get_fixed(time) || !c.get_string(actor) ||
-      !c.get_string(correlation) || !c.get_string(causation) || !c.get_string(payload) ||
-      !c.done()) {
+  if (!c.get_string(id) || !c.get_string(type) || !c.get_fixed(version) || !c.get_string(stream) ||
+      !c.get_fixed(time) || !c.get_string(actor) || !c.get_string(correlation) ||
+      !c.get_string(causation) || !c.get_string(payload) || !c.done()) {
     return false;
   }
   out.id.assign(id);
@@ -157,8 +156,8 @@ bool decode_id_time(std::string_view body, std::string_view& id, int64_t& time_u
   cursor c(body.substr(1));
   std::string_view type, stream;
   uint32_t version;
-  return c.get_string(id) && c.get_string(type) && c.get_fixed(version) &&
-         c.get_string(stream) && c.get_fixed(time_us);
+  return c.get_string(id) && c.get_string(type) && c.get_fixed(version) && c.get_string(stream) &&
+         c.get_fixed(time_us);
 }
 
 }  // namespace roms::events::internal

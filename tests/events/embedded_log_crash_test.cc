@@ -95,9 +95,9 @@ TEST(EmbeddedLogCrashChild, DISABLED_Writer) {
         std::vector<envelope> batch;
         size_t n = 1 + rng() % 4;
         for (size_t i = 0; i < n; ++i) {
-          batch.push_back(make_event(tag + "-" + std::to_string(t) + "-" +
-                                         std::to_string(seq) + "-" + std::to_string(i),
-                                     50 + rng() % 250));
+          batch.push_back(make_event(
+              tag + "-" + std::to_string(t) + "-" + std::to_string(seq) + "-" + std::to_string(i),
+              50 + rng() % 250));
         }
         bool redo = !mine.empty() && seq % 8 == 0;
         size_t redo_at = redo ? rng() % mine.size() : 0;
@@ -416,8 +416,8 @@ TEST(EmbeddedLogCrash, DamagedTailIsTruncatedToTheLastIntactRecord) {
         std::vector<envelope> batch;
         int b = std::min(n - i, 1 + static_cast<int>(rng() % 20));
         for (int k = 0; k < b; ++k, ++i) {
-          batch.push_back(make_event("d" + std::to_string(round) + "-" + std::to_string(i),
-                                     rng() % 400));
+          batch.push_back(
+              make_event("d" + std::to_string(round) + "-" + std::to_string(i), rng() % 400));
         }
         ASSERT_TRUE(log->append(batch));
         events.insert(events.end(), batch.begin(), batch.end());
@@ -458,8 +458,7 @@ TEST(EmbeddedLogCrash, DamagedTailIsTruncatedToTheLastIntactRecord) {
       }
       intact_until = start;
     } else {  // zeros after the end, as a preallocated or half-written block leaves them
-      std::ofstream(last, std::ios::binary | std::ios::app)
-          << std::string(1 + rng() % 5000, '\0');
+      std::ofstream(last, std::ios::binary | std::ios::app) << std::string(1 + rng() % 5000, '\0');
       intact_until = size;
     }
     int64_t expect = base;
@@ -503,8 +502,8 @@ TEST(EmbeddedLogCrash, DamagedTailIsTruncatedToTheLastIntactRecord) {
     ASSERT_EQ(all.size(), events.size());
     for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].event.id, events[i].id);
   }
-  std::printf("[crash c] 25 rounds (%d with a truncated tail reported), %.1f s\n",
-              truncated_rounds, std::chrono::duration<double>(clock_type::now() - t0).count());
+  std::printf("[crash c] 25 rounds (%d with a truncated tail reported), %.1f s\n", truncated_rounds,
+              std::chrono::duration<double>(clock_type::now() - t0).count());
 }
 
 }  // namespace
