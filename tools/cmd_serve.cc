@@ -21,8 +21,6 @@
 #include "http/api/context.h"
 #include "http/errors.h"
 #include "http/server.h"
-#include "http/api/stream.h"
-#include "http/router.h"
 #include "http/static_files.h"
 #include "projections/read_models.h"
 #include "projections/store.h"
@@ -202,7 +200,7 @@ int run_serve(const serve_args& a) {
     if (!d.value().empty()) std::cerr << d.value();
   }
 
-  // Routes: the live stream and the test clock here; the v1 API; the web app's files last.
+  // Routes: the test clock here; then the v1 API; the web app's files last.
   http::handler api = http::api::make_handler(ctx);
   std::filesystem::path web_dir = a.web_dir;
   http::handler web;
@@ -211,15 +209,13 @@ int run_serve(const serve_args& a) {
   } else {
     std::cerr << "roms: no web app at " << web_dir << " (build it: bash scripts/web-build.sh)\n";
   }
-  http::router outer;
-  auto hub = http::api::add_stream_routes(outer, ctx);
-  outer.fallback([api, web](http::request&& req, http::responder out) {
+  // The API (including the live stream, /api/v1/stream) first; the web app's files last.
+  http::handler routes = [api, web](http::request&& req, http::responder out) {
     const bool api_path = req.path.rfind("/api/", 0) == 0 || req.path.rfind("/webhooks/", 0) == 0 ||
                           req.path == "/healthz" || req.path == "/metrics";
     if (api_path || !web) return api(std::move(req), std::move(out));
     web(std::move(req), std::move(out));
-  });
-  http::handler routes = outer.as_handler();
+  };
   // POST /api/v1/test/clock exists only with --test-clock, and only from loopback.
   http::handler h = [&, routes](http::request&& req, http::responder out) {
     if (req.path == "/api/v1/test/clock" && a.test_clock && tick) {
@@ -294,7 +290,6 @@ int run_serve(const serve_args& a) {
   sigwait(&stop_signals, &sig);
   std::cerr << "roms: stopping (" << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ")…\n";
   if (admin) admin.value()->stop();
-  http::api::stop_stream_hub(hub);
   server.stop();  // in-flight requests finish
   if (tick) tick->stop();
   if (executor) executor->stop();
