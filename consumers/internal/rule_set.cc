@@ -263,11 +263,12 @@ void fire_due_reminders(const events::stored_event& e, const rule_views& v, rule
       cancel_reminder(e, r, "rule_deleted", out);
       continue;
     }
-    if (!rule->enabled) {
+    // Off now, or switched on only after this tick (the read models may be ahead of it).
+    if (!rule->enabled || rule->enabled_since_us > now) {
       cancel_reminder(e, r, "rule_disabled", out);
       continue;
     }
-    if (!s.automation_reminders) {
+    if (!switched_on(v, s.automation_reminders, "automation_reminders", now)) {
       // Reminders due while the switch is off are dropped, so switching it on again never
       // sends a burst about the past.
       cancel_reminder(e, r, "switched_off", out);
@@ -386,7 +387,7 @@ void check_pending(const events::stored_event& e, const rule_views& v, const rul
   for (const auto& o : v.pending_orders(now - std::min(warn, critical))) {
     if (!placed_forward(o, scope)) continue;
     const int64_t age = now - o.created_us;
-    const std::string who = o.customer.name.empty() ? o.customer.phone : o.customer.name;
+    const std::string who = recipient_of(v, o.customer_id, o.customer).name;
     const std::string red_id = pending_alert_id(o.id, "red");
     const std::string yellow_id = pending_alert_id(o.id, "yellow");
     auto make = [&](std::string severity, std::string id, int64_t minutes) {
