@@ -389,6 +389,16 @@ result_msg<principal> auth_service::authenticate_key(std::string_view key) {
       !is_base64url(key.substr(kApiKeyPrefix.size())))
     return refuse();
   const std::string hash = sha256_hex(key);
+  const auto steady_now = std::chrono::steady_clock::now();
+  uint64_t generation = 0;
+  if (opts_.key_cache_ttl.count() > 0) {
+    std::lock_guard lk(key_cache_mu_);
+    generation = key_cache_generation_;
+    if (auto it = key_cache_.find(hash); it != key_cache_.end()) {
+      if (it->second.until > steady_now) return it->second.who;
+      key_cache_.erase(it);
+    }
+  }
   std::optional<pr::apikey_record> rec;
   bool decided = false;
   {
@@ -412,7 +422,22 @@ result_msg<principal> auth_service::authenticate_key(std::string_view key) {
   p.actor = "apikey:" + rec->id;
   p.user_role = role::cs;  // least privilege: a key's rights are its scopes, never a role
   p.scopes = rec->scopes;
+  if (opts_.key_cache_ttl.count() > 0 && !decided) {
+    std::lock_guard lk(key_cache_mu_);
+    // Not if a key write cleared the cache since this request read the read model: what it
+    // read may predate a revocation.
+    if (generation == key_cache_generation_) {
+      if (key_cache_.size() >= 4096) key_cache_.clear();
+      key_cache_[hash] = {p, steady_now + opts_.key_cache_ttl};
+    }
+  }
   return p;
+}
+
+void auth_service::forget_cached_keys() {
+  std::lock_guard lk(key_cache_mu_);
+  key_cache_.clear();
+  ++key_cache_generation_;
 }
 
 std::optional<pr::session_record> auth_service::find_session(const std::string& token_hash) {
@@ -840,7 +865,9 @@ auth_result<written<pr::apikey_record>> auth_service::revoke_api_key(std::string
   evs.push_back(make_event(events::apikey_revoked::kType, k->id, events::encode_payload(p), actor,
                            now));
   BOOST_OUTCOME_TRY(auto pos, append(std::move(evs)));
+  forget_cached_keys();
   bool applied = make_visible(pos);
+  forget_cached_keys();  // what requests cached while the revocation was being applied
   k->revoked = true;
   k->revoked_at = format_rfc3339(now);
   {

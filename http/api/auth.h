@@ -124,6 +124,10 @@ struct auth_options {
   int worker_threads = 2;
   // Jobs waiting for a worker beyond this are refused (post() returns false). Default: 256.
   size_t max_queue = 256;
+  // How long an authenticated API key is trusted without reading the read model again
+  // (0 = always read). A revocation through this service applies at once regardless.
+  // Default: 1 s.
+  std::chrono::milliseconds key_cache_ttl{1000};
 };
 
 // Options for `roms serve`: secure_cookie from the public URL.
@@ -274,6 +278,7 @@ class auth_service final : public authenticator {
   result_msg<principal> authenticate_session(std::string_view token);
   std::optional<projections::session_record> find_session(const std::string& token_hash);
   void note_activity(const projections::session_record& s, int64_t now_us);
+  void forget_cached_keys();
   void worker_loop();
 
   events::event_log* log_;
@@ -293,6 +298,18 @@ class auth_service final : public authenticator {
   std::map<std::string, pending<projections::session_record>, std::less<>> sessions_;  // by hash
   std::map<std::string, pending<projections::apikey_record>, std::less<>> keys_;  // by hash
   std::map<std::string, activity, std::less<>> activity_;  // by session id
+
+  // API keys recently authenticated (by hash): the hot path of storefront and script traffic
+  // skips the read model for up to key_cache_ttl. Cleared by every key write of this service,
+  // so a revocation here applies at once; one written by another node (Kafka) or appended by
+  // hand applies within the TTL.
+  struct cached_key {
+    principal who;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::mutex key_cache_mu_;
+  std::map<std::string, cached_key, std::less<>> key_cache_;
+  uint64_t key_cache_generation_ = 0;  // bumped by forget_cached_keys()
 
   std::mutex jobs_mu_;
   std::condition_variable jobs_cv_;

@@ -632,6 +632,55 @@ TEST_F(AuthService, AdminSocketCommands) {
             "disabled");
 }
 
+// A revocation appended by another node (Kafka) or by hand reaches this node through the read
+// model; an API key cached by this node is trusted for at most key_cache_ttl after it.
+TEST_F(AuthService, ARevocationFromElsewhereAppliesWithinTheKeyCacheTtl) {
+  auto o = roms::testing::test_auth_options();
+  o.key_cache_ttl = 300ms;
+  restart(o);
+  auto k = svc().create_api_key("elsewhere", {}, "cli");
+  ASSERT_TRUE(k);
+  ASSERT_TRUE(svc().authenticate(with_key(k.value().value.key)));  // now cached
+  events::apikey_revoked p{k.value().value.record.id};
+  events::envelope e;
+  e.id = events::new_event_id(system_clock().now());
+  e.type = std::string(events::apikey_revoked::kType);
+  e.stream = p.key_id;
+  e.time = system_clock().now();
+  e.actor = "cli";
+  e.payload = events::encode_payload(p);
+  auto pos = s_->log().append(std::span<const events::envelope>(&e, 1));
+  ASSERT_TRUE(pos);
+  ASSERT_TRUE(s_->runner().wait_for(pos.value()[0].position, 5s));
+  std::this_thread::sleep_for(350ms);
+  EXPECT_FALSE(svc().authenticate(with_key(k.value().value.key)));
+}
+
+// authenticate() runs on the HTTP I/O threads for every request: it must stay cheap
+// (a SHA-256 and two or three read-model gets, no password hash).
+TEST_F(AuthService, AuthenticateIsCheapEnoughForTheHotPath) {
+  make_user("hot@example.id", "admin");
+  auto l = login("hot@example.id");
+  auto k = svc().create_api_key("hot", {}, "cli");
+  ASSERT_TRUE(k);
+  auto kr = with_key(k.value().value.key);
+  auto sr = with_cookie(l.token);
+  constexpr int kN = 20'000;
+  auto rate = [&](const request& r) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kN; ++i) {
+      if (!svc().authenticate(r)) ADD_FAILURE() << "refused";
+    }
+    std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;
+    return kN / d.count();
+  };
+  double keys = rate(kr), sessions = rate(sr);
+  std::cout << "authenticate: API key " << static_cast<int64_t>(keys) << "/s, session "
+            << static_cast<int64_t>(sessions) << "/s (one thread)\n";
+  EXPECT_GT(keys, 20'000);  // far above the API's target; a slow hash would be ~10/s
+  EXPECT_GT(sessions, 10'000);
+}
+
 // ---------------------------------------------------------------- the fold
 
 // Two user.created claiming one email (two nodes racing) converge to the smaller id whatever
