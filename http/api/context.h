@@ -9,6 +9,7 @@
 //   add_settings_routes(router&, context&)   settings_routes.cc
 //   add_auth_routes(router&, context&)       auth_routes.cc      (login, users, API keys)
 //   add_webhook_routes(router&, context&)    webhook_routes.cc   (Shopify, WooCommerce)
+//   add_automation_routes(router&, context&) automation_routes.cc (templates, reminders, alerts)
 // api.cc assembles them with /healthz, /metrics and /api/v1/openapi.json.
 #pragma once
 
@@ -102,6 +103,7 @@ void add_customer_routes(router& r, context& ctx);
 void add_settings_routes(router& r, context& ctx);
 void add_auth_routes(router& r, context& ctx);
 void add_webhook_routes(router& r, context& ctx);
+void add_automation_routes(router& r, context& ctx);
 
 // The whole API as one handler (all route groups, /healthz, /metrics, openapi.json).
 handler make_handler(context& ctx);
