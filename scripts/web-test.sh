@@ -78,16 +78,16 @@ curl -fsS "$URL/" | grep -q '<div id="app">' || { say "$URL/ does not serve the 
 # Demo logins: the server prints them; these are the defaults if it prints none we recognise.
 ADMIN_EMAIL=admin@demo.roms.id ADMIN_PASSWORD=admin12345
 CS_EMAIL=cs@demo.roms.id CS_PASSWORD=cs12345678
-while IFS= read -r line; do
-  if [[ $line =~ ([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]+)[^A-Za-z0-9]+(password[:=]?[[:space:]]*)?([^[:space:]\)\(,]{6,}) ]]; then
-    email=${BASH_REMATCH[1]} pw=${BASH_REMATCH[3]}
-    shopt -s nocasematch
-    if [[ $line == *admin* ]]; then ADMIN_EMAIL=$email ADMIN_PASSWORD=$pw
-    elif [[ $line == *cs* ]]; then CS_EMAIL=$email CS_PASSWORD=$pw
-    fi
-    shopt -u nocasematch
+for _ in $(seq 1 50); do grep -q 'demo logins' "$TMP/server.log" && break; sleep 0.1; done
+# `roms serve --demo` prints "demo logins: a@x / pw (Admin), b@x / pw (CS)".
+while IFS= read -r m; do
+  if [[ $m =~ ^([^[:space:]/]+@[^[:space:]/]+)[[:space:]]*/[[:space:]]*([^[:space:]]+)[[:space:]]*\((Admin|CS|admin|cs)\)$ ]]; then
+    case ${BASH_REMATCH[3]} in
+      Admin|admin) ADMIN_EMAIL=${BASH_REMATCH[1]} ADMIN_PASSWORD=${BASH_REMATCH[2]} ;;
+      *) CS_EMAIL=${BASH_REMATCH[1]} CS_PASSWORD=${BASH_REMATCH[2]} ;;
+    esac
   fi
-done < <(grep -Ei 'login|password|@' "$TMP/server.log" || true)
+done < <(grep -oE '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]+ */ *[^ ,()]+ *\((Admin|CS|admin|cs)\)' "$TMP/server.log" || true)
 say "server at $URL (admin $ADMIN_EMAIL, cs $CS_EMAIL)"
 
 rm -rf "$SHOTS"
