@@ -380,5 +380,32 @@ TEST_F(AuthRoutes, SessionsAndKeysSurviveARestartOfTheServer) {
   EXPECT_EQ(s_->call("GET", "/api/v1/auth/me", "", admin.headers(false)).status, 401);
 }
 
+TEST_F(AuthRoutes, AReadOnlyServerKeepsSessionsInMemory) {
+  make_user("admin@example.id", "admin");
+  auth_service ro(nullptr, s_->ctx().store, nullptr, s_->clk(), roms::testing::test_auth_options());
+  context ctx = s_->ctx();
+  ctx.auth = &ro;
+  ctx.log = nullptr;
+  ctx.runner = nullptr;
+  ctx.cfg.read_only = true;
+  http::server srv(http::server::options{.listen = "127.0.0.1:0"});
+  ASSERT_TRUE(srv.start(make_handler(ctx)));
+  auto call = [&](std::string_view m, std::string_view t, std::string_view b, std::string h) {
+    return auth_stack::call_port(srv.port(), m, t, b, std::move(h));
+  };
+  auto r = call("POST", "/api/v1/auth/login", R"({"email":"admin@example.id","password":"password-123"})", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string cookie = r.header("Set-Cookie");
+  session s{cookie.substr(0, cookie.find(';')), jstr(r.body, "csrf_token"), jstr(r.body, "id")};
+  EXPECT_EQ(call("GET", "/api/v1/auth/me", "", s.headers(false)).status, 200);
+  auto write = call("POST", "/api/v1/apikeys", R"({"name":"x"})", s.headers());
+  EXPECT_EQ(write.status, 403);
+  EXPECT_EQ(error_code(write), "read_only");
+  EXPECT_EQ(call("POST", "/api/v1/auth/logout", "", s.headers(false)).status, 403);  // no CSRF
+  EXPECT_EQ(call("POST", "/api/v1/auth/logout", "", s.headers()).status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/auth/me", "", s.headers(false)).status, 401);
+  srv.stop();
+}
+
 }  // namespace
 }  // namespace roms::http::api

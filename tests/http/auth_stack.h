@@ -137,7 +137,11 @@ class auth_stack {
   // One request on a fresh connection; `headers` are full lines ("X-API-Key: …\r\n").
   reply call(std::string_view method, std::string_view target, std::string_view body = {},
              std::string headers = {}) {
-    http_conn c(port());
+    return call_port(port(), method, target, body, std::move(headers));
+  }
+  static reply call_port(uint16_t port, std::string_view method, std::string_view target,
+                         std::string_view body = {}, std::string headers = {}) {
+    http_conn c(port);
     if (!body.empty() && headers.find("Content-Type") == std::string::npos)
       headers += "Content-Type: application/json\r\n";
     c.send(http_request(method, target, body, headers));
