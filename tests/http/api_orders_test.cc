@@ -379,6 +379,34 @@ TEST_F(ApiOrders, ConcurrentPostsAreEachReadableRightAway) {
             880);
 }
 
+// CONTRACT.md/issue: 50 concurrent orders for the last 10 units ⇒ exactly 10 accepted, the rest
+// 409 out_of_stock, stock ends at 0.
+TEST_F(ApiOrders, FiftyConcurrentOrdersForTheLastTenUnits) {
+  std::string pid = product("KOPI-250", 45000, 10);
+  std::atomic<int> created{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 50; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = admin().post("/api/v1/orders",
+                            order_body("KOPI-250", 1, "0813100000" + std::to_string(10 + t)));
+      if (r.status == 201) {
+        ++created;
+      } else if (r.status == 409 && r.code() == "out_of_stock") {
+        ++refused;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 10);
+  EXPECT_EQ(refused.load(), 40);
+  EXPECT_EQ(other.load(), 0);
+  auto p = admin().get("/api/v1/products/" + pid);
+  EXPECT_EQ(p.num("available"), 0) << p;
+  EXPECT_EQ(p.num("reserved"), 10) << p;
+}
+
 // Not applied within the executor's bounded wait (2 s): 202 with the position.
 TEST_F(ApiOrders, AnswersAcceptedStillApplyingWhenTheReadModelsLag) {
   product("KOPI-250", 45000, 10);
