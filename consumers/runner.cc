@@ -100,6 +100,10 @@ projection_runner::~projection_runner() {
     for (const auto& n : metric_names_) opts_.metrics->remove(n);
 }
 
+size_t projection_runner::threads_for(size_t events) const {
+  return events >= 256 ? std::max<size_t>(opts_.fold_threads, 1) : 1;
+}
+
 std::vector<int32_t> projection_runner::owned() const {
   if (!opts_.partitions.empty()) return opts_.partitions;
   std::vector<int32_t> out;
@@ -263,15 +267,15 @@ void projection_runner::run_loop() {
       std::optional<error_info> err;
       std::optional<events::log_position> err_at;
       if (!evs.empty()) {
-        for (size_t i = 0; i < evs.size(); ++i) {
-          auto r = b.apply(evs[i]);
-          if (r) continue;
+        size_t bad = 0;
+        auto r = b.apply(evs, threads_for(evs.size()), &bad);
+        if (!r) {
           // Commit everything before the failing event, so the positions stop exactly on it.
           err = r.error();
-          err_at = evs[i].position;
+          err_at = evs[bad].position;
           b.reset();
-          for (size_t j = 0; j < i; ++j) (void)b.apply(evs[j]);
-          break;
+          (void)b.apply(std::span<const events::stored_event>(evs.data(), bad),
+                        threads_for(bad));
         }
         auto c = b.commit();
         if (!c && !err) {
@@ -503,11 +507,20 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
       if (transient(rr.error())) continue;
       return make_error(errc::corruption, "reading the log: " + rr.error().message());
     }
-    for (const auto& e : rr.value()) {
-      if (e.position.offset >= at(until, static_cast<size_t>(e.position.partition))) continue;
-      BOOST_OUTCOME_TRY(b.apply(e));
+    auto& got = rr.value();
+    // Events past the limit of their partition are dropped (the reader may run ahead).
+    got.erase(std::remove_if(got.begin(), got.end(),
+                             [&](const events::stored_event& e) {
+                               return e.position.offset >=
+                                      at(until, static_cast<size_t>(e.position.partition));
+                             }),
+              got.end());
+    BOOST_OUTCOME_TRY(b.apply(got, threads_for(got.size())));
+    if (d == durability::no_wal) {
+      BOOST_OUTCOME_TRY(b.commit_separately(opts_.fold_threads));
+    } else {
+      BOOST_OUTCOME_TRY(b.commit());
     }
-    BOOST_OUTCOME_TRY(b.commit());
     uint64_t done = 0;
     for (int32_t p : parts) done += static_cast<uint64_t>(std::min(min_pos(p), until[static_cast<size_t>(p)]));
     meter.report(done, total);
@@ -609,10 +622,8 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
       if (transient(rr.error())) return size_t{0};
       return make_error(errc::corruption, "reading the log: " + rr.error().message());
     }
-    for (const auto& e : rr.value()) {
-      BOOST_OUTCOME_TRY(b.apply(e));
-    }
-    BOOST_OUTCOME_TRY(b.commit());
+    BOOST_OUTCOME_TRY(b.apply(rr.value(), threads_for(rr.value().size())));
+    BOOST_OUTCOME_TRY(b.commit_separately(opts_.fold_threads));
     return rr.value().size();
   };
   auto lag = [&] {

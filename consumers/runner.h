@@ -56,6 +56,9 @@ struct runner_options {
   // Events per batch for rebuild and restore (no WAL; bigger batches aggregate more writes
   // per key). Default: 16384.
   size_t rebuild_batch_events = 16384;
+  // Threads that apply a batch (projections fold in parallel, each on one thread; the
+  // caller's thread is one of them). Batches under 256 events use one. Default: 2.
+  size_t fold_threads = 2;
   // How long one read waits for new events when the runner is caught up. Default: 50 ms.
   std::chrono::milliseconds poll_wait{50};
   // The partitions this runner owns (Kafka: this node's share of the topic); empty = all.
@@ -157,6 +160,7 @@ class projection_runner {
   };
 
   std::vector<int32_t> owned() const;
+  size_t threads_for(size_t events) const;
   std::vector<std::shared_ptr<projections::fold_target>> live_targets() const;  // apply_mu_
   std::vector<int64_t> start_positions(
       const std::vector<std::shared_ptr<projections::fold_target>>& targets) const;

@@ -10,6 +10,7 @@
 #include <set>
 #include <shared_mutex>
 #include <sstream>
+#include <chrono>
 
 #include <rocksdb/utilities/checkpoint.h>
 
@@ -18,6 +19,7 @@
 #include "events/payload.h"
 #include "projections/internal/keys.h"
 #include "projections/internal/overlay.h"
+#include "projections/internal/parallel.h"
 #include "projections/internal/rocks.h"
 
 namespace fs = std::filesystem;
@@ -414,6 +416,7 @@ class batch_impl {
     overlay ctx;
     std::vector<int64_t> position;
     bool moved = false;
+    double last_cost = 0;  // seconds spent in the last apply(span), for scheduling
   };
   store_impl& store_;
   durability durability_;
@@ -731,39 +734,136 @@ const std::vector<int64_t>& fold_batch::position(size_t i) const {
 uint64_t fold_batch::pending_events() const { return impl_->pending_; }
 uint64_t fold_batch::last_commit_keys() const { return impl_->last_keys_; }
 
-result_msg<void> fold_batch::apply(const events::stored_event& e) {
+namespace {
+
+// Applies e to one slot; the error names the projection and the position.
+std::optional<error_info> apply_to(batch_impl::slot& s, const events::stored_event& e) {
   const auto part = e.position.partition;
   const auto off = e.position.offset;
-  if (part < 0 || off < 0)
-    return make_error(errc::invalid_argument, "invalid log position " + std::to_string(part) +
-                                                  ":" + std::to_string(off));
+  auto& pos = s.position;
+  if (static_cast<size_t>(part) >= pos.size()) pos.resize(static_cast<size_t>(part) + 1, 0);
+  int64_t& next = pos[static_cast<size_t>(part)];
+  if (off < next) return std::nullopt;  // already applied (committed earlier)
+  projection& p = s.gen->proj();
+  if (p.wants(e.event.type)) {
+    auto r = p.apply(e, s.ctx);
+    std::optional<std::string> why;
+    if (!r) {
+      why = r.error().message;
+    } else if (s.ctx.error()) {
+      why = *s.ctx.error();
+    }
+    if (why) {
+      std::error_code code = r ? make_error_code(errc::invalid_argument) : r.error().code;
+      return error_info{code, "projection '" + s.gen->name() + "' failed at partition " +
+                                  std::to_string(part) + " offset " + std::to_string(off) +
+                                  " (" + e.event.type + " v" + std::to_string(e.event.version) +
+                                  ", id " + e.event.id + "): " + *why};
+    }
+  }
+  next = off + 1;
+  s.moved = true;
+  return std::nullopt;
+}
+
+std::optional<error_info> check_position(const events::stored_event& e) {
+  if (e.position.partition < 0 || e.position.offset < 0)
+    return make_error(errc::invalid_argument,
+                      "invalid log position " + std::to_string(e.position.partition) + ":" +
+                          std::to_string(e.position.offset));
+  return std::nullopt;
+}
+
+}  // namespace
+
+result_msg<void> fold_batch::apply(const events::stored_event& e) {
+  if (auto bad = check_position(e)) return *bad;
   ++impl_->pending_;
   for (auto& sp : impl_->slots_) {
-    auto& s = *sp;
-    auto& pos = s.position;
-    if (static_cast<size_t>(part) >= pos.size()) pos.resize(static_cast<size_t>(part) + 1, 0);
-    int64_t& next = pos[static_cast<size_t>(part)];
-    if (off < next) continue;  // already applied (committed earlier)
-    projection& p = s.gen->proj();
-    if (p.wants(e.event.type)) {
-      auto r = p.apply(e, s.ctx);
-      std::optional<std::string> why;
-      if (!r) {
-        why = r.error().message;
-      } else if (s.ctx.error()) {
-        why = *s.ctx.error();
-      }
-      if (why) {
-        std::error_code code = r ? make_error_code(errc::io_error) : r.error().code;
-        return error_info{code, "projection '" + s.gen->name() + "' failed at partition " +
-                                    std::to_string(part) + " offset " + std::to_string(off) +
-                                    " (" + e.event.type + " v" + std::to_string(e.event.version) +
-                                    ", id " + e.event.id + "): " + *why};
+    if (auto err = apply_to(*sp, e)) return *err;
+  }
+  return success();
+}
+
+result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, size_t threads,
+                                   size_t* failed_index) {
+  for (size_t i = 0; i < evs.size(); ++i) {
+    if (auto bad = check_position(evs[i])) {
+      if (failed_index) *failed_index = i;
+      return *bad;
+    }
+  }
+  impl_->pending_ += evs.size();
+  auto& slots = impl_->slots_;
+  // Longest first (by the previous call's cost): the pool finishes together more often.
+  std::vector<size_t> order(slots.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return slots[a]->last_cost > slots[b]->last_cost;
+  });
+  struct failure {
+    size_t index = SIZE_MAX;
+    std::optional<error_info> error;
+  };
+  std::vector<failure> failures(slots.size());
+  internal::parallel_for(order.size(), threads, [&](size_t k) {
+    size_t si = order[k];
+    auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < evs.size(); ++i) {
+      if (auto err = apply_to(*slots[si], evs[i])) {
+        failures[si] = {i, std::move(err)};
+        break;
       }
     }
-    next = off + 1;
-    s.moved = true;
+    slots[si]->last_cost =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  });
+  const failure* first = nullptr;
+  for (const auto& f : failures)
+    if (f.error && (!first || f.index < first->index)) first = &f;
+  if (first) {
+    if (failed_index) *failed_index = first->index;
+    return *first->error;
   }
+  return success();
+}
+
+result_msg<void> fold_batch::commit_separately(size_t threads) {
+  auto& st = impl_->store_;
+  auto& slots = impl_->slots_;
+  std::vector<std::optional<error_info>> errors(slots.size());
+  std::vector<uint64_t> keys(slots.size(), 0);
+  {
+    std::shared_lock lk(st.commit_mu_);
+    for (auto& sp : slots) {
+      if (sp->gen->dropped)
+        return make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
+                                              " of '" + sp->gen->name() +
+                                              "' was replaced or dropped");
+    }
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = impl_->durability_ == durability::no_wal;
+    internal::parallel_for(slots.size(), threads, [&](size_t i) {
+      auto& s = *slots[i];
+      rocksdb::WriteBatch wb;
+      keys[i] = s.ctx.write_to(wb);
+      if (s.moved) wb.Put(s.gen->cf(), internal::kPositionKey, internal::encode_position(s.position));
+      if (keys[i] == 0 && !s.moved) return;
+      auto ws = st.db_->db->Write(wo, &wb);
+      if (!ws.ok()) {
+        errors[i] = internal::rocks_error(ws, "commit fold batch of '" + s.gen->name() + "'");
+        return;
+      }
+      if (s.moved) s.gen->set_position(s.position);
+      s.ctx.clear();
+      s.moved = false;
+    });
+  }
+  for (auto& e : errors)
+    if (e) return *e;
+  impl_->pending_ = 0;
+  impl_->last_keys_ = 0;
+  for (auto k : keys) impl_->last_keys_ += k;
   return success();
 }
 

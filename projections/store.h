@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -207,9 +208,21 @@ class fold_batch {
   // On failure (apply() error, a reserved key written, a RocksDB read error) the message names
   // the projection and the position; the batch must then be reset() before further use.
   result_msg<void> apply(const events::stored_event& e);
+  // Applies `evs` in order to every target, the targets on up to `threads` threads (they are
+  // independent: separate column families, separate overlays; the slowest targets of the
+  // previous call start first). Same result as apply() on each event. On failure returns the
+  // error of the earliest failing event and sets `*failed_index` to its index; the batch must
+  // then be reset().
+  result_msg<void> apply(std::span<const events::stored_event> evs, size_t threads = 1,
+                         size_t* failed_index = nullptr);
   // Writes every target's changes and new position in one WriteBatch. On success the targets'
   // committed positions move; the batch is empty again and can be reused.
   result_msg<void> commit();
+  // Like commit(), but one WriteBatch per target, written concurrently on up to `threads`
+  // threads. Each target's writes still commit atomically with its position; targets commit
+  // independently of each other. For rebuild and restore, where no reader needs the targets
+  // to move together.
+  result_msg<void> commit_separately(size_t threads);
   // Forgets everything applied since the last commit.
   void reset();
 

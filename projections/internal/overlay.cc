@@ -6,15 +6,21 @@
 
 namespace roms::projections::internal {
 
-overlay::entry& overlay::slot(std::string_view key) {
-  auto it = map_.lower_bound(key);
-  if (it == map_.end() || it->first != key) it = map_.emplace_hint(it, std::string(key), entry{});
+overlay::entry& overlay::insert(std::string_view key, entry e) {
+  auto [it, fresh] = map_.emplace(std::string(key), std::move(e));
+  if (fresh) order_.insert(std::string_view(it->first));
   return it->second;
 }
 
+overlay::entry& overlay::slot(std::string_view key) {
+  auto it = map_.find(key);
+  if (it != map_.end()) return it->second;
+  return insert(key, entry{});
+}
+
 std::optional<std::string> overlay::get(std::string_view key) {
-  auto it = map_.lower_bound(key);
-  if (it != map_.end() && it->first == key) return it->second.value;
+  auto it = map_.find(key);
+  if (it != map_.end()) return it->second.value;
   scratch_.Reset();
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()),
                                &scratch_);
@@ -25,8 +31,7 @@ std::optional<std::string> overlay::get(std::string_view key) {
     if (!error_) error_ = "read failed: " + s.ToString();
     return std::nullopt;
   }
-  auto ins = map_.emplace_hint(it, std::string(key), std::move(e));
-  return ins->second.value;
+  return insert(key, std::move(e)).value;
 }
 
 void overlay::put(std::string_view key, std::string_view value) {
@@ -62,19 +67,21 @@ void overlay::scan(std::string_view begin, std::string_view end,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
   it->Seek(lower);
-  // Insertions into the map during f() (the projection writing while it scans) do not
-  // invalidate iterators; `ov` is re-checked against `upper` at every step.
-  auto ov = map_.lower_bound(lower);
+  // Insertions during f() (the projection writing while it scans) invalidate neither the
+  // ordered index's iterators nor the map's elements; `ov` is re-checked against `upper` at
+  // every step.
+  auto ov = order_.lower_bound(lower);
   for (;;) {
     bool db_ok = it->Valid();
-    bool ov_ok = ov != map_.end() && std::string_view(ov->first) < std::string_view(upper);
+    bool ov_ok = ov != order_.end() && *ov < std::string_view(upper);
     if (!db_ok && !ov_ok) break;
     std::string_view db_key = db_ok ? std::string_view(it->key().data(), it->key().size())
                                     : std::string_view();
-    if (ov_ok && (!db_ok || std::string_view(ov->first) <= db_key)) {
-      bool same = db_ok && std::string_view(ov->first) == db_key;
-      if (ov->second.value) {
-        if (!f(ov->first, *ov->second.value)) return;
+    if (ov_ok && (!db_ok || *ov <= db_key)) {
+      bool same = db_ok && *ov == db_key;
+      const entry& e = map_.find(*ov)->second;
+      if (e.value) {
+        if (!f(*ov, *e.value)) return;
       }
       ++ov;
       if (same) it->Next();
@@ -101,6 +108,7 @@ size_t overlay::write_to(rocksdb::WriteBatch& wb) const {
 }
 
 void overlay::clear() {
+  order_.clear();
   map_.clear();
   dirty_ = 0;
   error_.reset();

@@ -2,12 +2,17 @@
 // generation's column family. get() reads the overlay, then RocksDB (and caches what it read);
 // scan() merges the overlay over a RocksDB iterator; at commit each dirty key is written once.
 // Private to projections/.
+//
+// Point operations (the vast majority: read-modify-write of records and counters) go through
+// a hash map; an ordered index of the same keys (views into the map's nodes, which never
+// move) serves scans.
 #pragma once
 
-#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -40,11 +45,18 @@ class overlay final : public fold_context {
     std::optional<std::string> value;  // nullopt: absent (deleted, or not in the store)
     bool dirty = false;
   };
+  struct hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using map_type = std::unordered_map<std::string, entry, hash, std::equal_to<>>;
   entry& slot(std::string_view key);
+  entry& insert(std::string_view key, entry e);
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;
-  std::map<std::string, entry, std::less<>> map_;
+  map_type map_;
+  std::set<std::string_view> order_;  // the keys of map_, sorted
   size_t dirty_ = 0;
   std::optional<std::string> error_;
   rocksdb::PinnableSlice scratch_;

@@ -34,11 +34,14 @@ rocks_env make_rocks_env(uint64_t budget) {
   budget = std::max<uint64_t>(budget, 8ull << 20);
   rocks_env env;
   // One budget: the block cache has the whole capacity and the memtables are charged to it
-  // (dummy entries), capped at half; flushes start when they reach that.
+  // (dummy entries), capped at half; flushes start when they reach that. No write stalls from
+  // the manager (allow_stall=false): with allow_stall RocksDB 7.8 can park a writer forever
+  // when the memory it waits for is held by memtables it does not schedule for flushing
+  // (seen here; facebook/rocksdb#11010, #11780). RocksDB's own L0 slowdown/stop still applies.
   env.cache = rocksdb::NewLRUCache(budget, /*num_shard_bits=*/-1, /*strict_capacity_limit=*/false,
                                    /*high_pri_pool_ratio=*/0.1);
   env.wbm = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, env.cache,
-                                                          /*allow_stall=*/true);
+                                                          /*allow_stall=*/false);
 
   auto& d = env.db;
   d.create_if_missing = true;
@@ -67,6 +70,10 @@ rocks_env make_rocks_env(uint64_t budget) {
   c.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   c.write_buffer_size = std::clamp<uint64_t>(budget / 4, 4ull << 20, 64ull << 20);
   c.max_write_buffer_number = 4;
+  // A bloom filter over whole keys in the memtable too: most fold get()s miss, and a miss
+  // otherwise walks the skip list.
+  c.memtable_prefix_bloom_size_ratio = 0.05;
+  c.memtable_whole_key_filtering = true;
   c.level_compaction_dynamic_level_bytes = true;
   c.target_file_size_base = 32ull << 20;
   c.max_bytes_for_level_base = 256ull << 20;
