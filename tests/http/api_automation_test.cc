@@ -247,6 +247,26 @@ TEST_F(ApiAutomation, AlertsAreListedByStateAndAcknowledged) {
   EXPECT_EQ(cs().get("/api/v1/alerts/alr_one").str("state"), "acknowledged");
 }
 
+TEST_F(ApiAutomation, OpenApiDocumentsTheAutomationRoutes) {
+  auto doc = as("").get("/api/v1/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  const auto& paths = doc.at("paths").as_object();
+  const std::pair<std::string_view, std::string_view> documented[] = {
+      {"get", "/api/v1/templates"},       {"post", "/api/v1/templates"},
+      {"get", "/api/v1/templates/{id}"},  {"patch", "/api/v1/templates/{id}"},
+      {"delete", "/api/v1/templates/{id}"}, {"get", "/api/v1/reminders"},
+      {"post", "/api/v1/reminders"},      {"get", "/api/v1/reminders/{id}"},
+      {"patch", "/api/v1/reminders/{id}"}, {"delete", "/api/v1/reminders/{id}"},
+      {"get", "/api/v1/alerts"},          {"get", "/api/v1/alerts/{id}"},
+      {"post", "/api/v1/alerts/{id}/ack"},
+  };
+  for (const auto& [method, path] : documented) {
+    auto* p = paths.if_contains(path);
+    ASSERT_TRUE(p) << path << " is not documented";
+    EXPECT_TRUE(p->as_object().contains(method)) << method << " " << path;
+  }
+}
+
 TEST_F(ApiAutomation, AnOrderPlacedOverTheApiGetsExactlyOneThankYou) {
   temp_dir rules_dir;
   consumers::rule_runner_options o;
