@@ -40,6 +40,7 @@ void for_each_event_type(F&& f) {
   f.template operator()<message_delivered>();
   f.template operator()<message_read>();
   f.template operator()<message_failed>();
+  f.template operator()<message_retry_requested>();
   f.template operator()<message_received>();
   f.template operator()<whatsapp_status_changed>();
   f.template operator()<template_saved>();

@@ -10,6 +10,7 @@ std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition)
   v.push_back(std::make_unique<daily_projection>());
   v.push_back(std::make_unique<auth_projection>());
   v.push_back(std::make_unique<automation_projection>());
+  v.push_back(std::make_unique<messages_projection>());
   return v;
 }
 

@@ -10,6 +10,7 @@
 #include "projections/read_models/automation.h"
 #include "projections/read_models/catalog.h"
 #include "projections/read_models/customers.h"
+#include "projections/read_models/messages.h"
 #include "projections/read_models/daily.h"
 #include "projections/read_models/orders.h"
 

@@ -81,9 +81,15 @@ struct message_sent {
   std::string message_id;
   std::string gateway;
   std::string gateway_message_id;
+  // Added (absent in older events = 0 / "response"): the attempt it answers, and how the
+  // dispatcher learned the gateway id: "response" (the send's answer), "lookup" (found at the
+  // gateway after a crash or a lost answer), "webhook" (a status webhook named it).
+  int64_t attempt = 0;
+  std::string via;
   template <class V>
   void fields(V& v) {
     v("message_id", message_id); v("gateway", gateway); v("gateway_message_id", gateway_message_id);
+    v("attempt", attempt); v("via", via);
   }
 };
 
@@ -115,10 +121,32 @@ struct message_failed {
   std::string error;
   bool retryable = false;
   int64_t attempt = 1;
+  // Added (absent in older events = defaults):
+  //   code: rejected | retryable | disconnected | unknown_delivery | outside_window | expired |
+  //         gave_up | gateway_failed (a status webhook) | invalid
+  //   retry_at: RFC 3339, when a retryable failure may be tried again (backoff); "" = now
+  //   in_doubt: the gateway may have it (crash between send and record, answer lost); never
+  //             resent automatically, a later webhook or lookup may still prove delivery
+  std::string code;
+  std::string retry_at;
+  bool in_doubt = false;
   template <class V>
   void fields(V& v) {
     v("message_id", message_id); v("error", error); v("retryable", retryable); v("attempt", attempt);
+    v("code", code); v("retry_at", retry_at); v("in_doubt", in_doubt);
   }
+};
+
+// message.retry_requested v1: someone (Admin) asks to send a failed message again, e.g. after
+// an "unknown delivery" they checked with the customer. Its event id is derived from
+// (message, attempts so far), so a double click queues it once.
+struct message_retry_requested {
+  static constexpr std::string_view kType = "message.retry_requested";
+  static constexpr uint32_t kVersion = 1;
+  std::string message_id;
+  int64_t after_attempt = 0;  // the attempts made before the request
+  template <class V>
+  void fields(V& v) { v("message_id", message_id); v("after_attempt", after_attempt); }
 };
 
 // message.received v1: an inbound message from a customer. Stream: the conversation id.

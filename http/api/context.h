@@ -9,6 +9,8 @@
 //   add_settings_routes(router&, context&)   settings_routes.cc
 //   add_auth_routes(router&, context&)       auth_routes.cc      (login, users, API keys)
 //   add_webhook_routes(router&, context&)    webhook_routes.cc   (Shopify, WooCommerce)
+//   add_messaging_routes(router&, context&)  messaging_routes.cc (messages, WhatsApp status and
+//                                            QR, WhatsApp webhooks, signed media links)
 //   add_automation_routes(router&, context&) automation_routes.cc (templates, reminders, alerts)
 // api.cc assembles them with /healthz, /metrics and /api/v1/openapi.json.
 #pragma once
@@ -30,6 +32,8 @@ class projection_store;
 }
 namespace roms::consumers {
 class projection_runner;
+class channel;
+class media_signer;
 }
 namespace roms::events {
 class event_log;
@@ -78,6 +82,13 @@ struct config {
   bool test_clock = false;
   bool read_only = false;  // serve --read-only: every write answers 403 read_only
   bool single_partition = true;
+  // WhatsApp (messaging_routes.cc; consumers/whatsapp/config.h reads them from the
+  // environment): ROMS_WHATSAPP, ROMS_WA_CLOUD_APP_SECRET, ROMS_WA_CLOUD_VERIFY_TOKEN,
+  // ROMS_WAHA_HMAC_KEY.
+  std::string whatsapp = "off";  // waha | cloud | off
+  std::string wa_cloud_app_secret;
+  std::string wa_cloud_verify_token;
+  std::string waha_hmac_key;
 };
 
 struct context {
@@ -89,6 +100,11 @@ struct context {
   metrics::registry* metrics = nullptr;
   authenticator* auth = nullptr;
   config cfg;
+  // The WhatsApp gateway (status, pairing QR); null when ROMS_WHATSAPP=off.
+  consumers::channel* whatsapp = nullptr;
+  // Verifies signed media links and knows <data>/media; null: GET /api/v1/media/{sha256}
+  // answers 404.
+  const consumers::media_signer* media = nullptr;
 };
 
 // Authenticates and authorises. Answers 401/403 itself (and returns nullopt) when refused:
@@ -103,6 +119,7 @@ void add_customer_routes(router& r, context& ctx);
 void add_settings_routes(router& r, context& ctx);
 void add_auth_routes(router& r, context& ctx);
 void add_webhook_routes(router& r, context& ctx);
+void add_messaging_routes(router& r, context& ctx);
 void add_automation_routes(router& r, context& ctx);
 
 // The whole API as one handler (all route groups, /healthz, /metrics, openapi.json).

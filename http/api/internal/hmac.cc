@@ -113,4 +113,69 @@ bool verify_hmac_sha256_base64(std::string_view secret, std::string_view body,
       *given, std::string_view(reinterpret_cast<const char*>(expected.data()), expected.size()));
 }
 
+sha512_digest hmac_sha512(std::string_view key, std::string_view data) {
+  sha512_digest out{};
+  unsigned int len = 0;
+  static const unsigned char empty = 0;
+  const void* k = key.empty() ? static_cast<const void*>(&empty) : key.data();
+  const auto* d = data.empty() ? &empty : reinterpret_cast<const unsigned char*>(data.data());
+  if (HMAC(EVP_sha512(), k, static_cast<int>(key.size()), d, data.size(), out.data(), &len) ==
+          nullptr ||
+      len != out.size())
+    throw std::runtime_error("HMAC-SHA512 failed");  // only on an OpenSSL malfunction
+  return out;
+}
+
+std::string hex_encode(std::span<const unsigned char> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (size_t i = 0; i < text.size(); i += 2) {
+    int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+bool verify_hub_signature_256(std::string_view secret, std::string_view body,
+                              std::string_view header) {
+  if (secret.empty()) return false;
+  header = trim(header);
+  constexpr std::string_view kPrefix = "sha256=";
+  if (!header.starts_with(kPrefix)) return false;
+  auto given = hex_decode(header.substr(kPrefix.size()));
+  if (!given || given->size() != sha256_digest{}.size()) return false;
+  sha256_digest expected = hmac_sha256(secret, body);
+  return constant_time_equal(
+      *given, std::string_view(reinterpret_cast<const char*>(expected.data()), expected.size()));
+}
+
+bool verify_hmac_sha512_hex(std::string_view key, std::string_view body,
+                            std::string_view signature_hex) {
+  if (key.empty()) return false;
+  auto given = hex_decode(trim(signature_hex));
+  if (!given || given->size() != sha512_digest{}.size()) return false;
+  sha512_digest expected = hmac_sha512(key, body);
+  return constant_time_equal(
+      *given, std::string_view(reinterpret_cast<const char*>(expected.data()), expected.size()));
+}
+
 }  // namespace roms::http::api::internal

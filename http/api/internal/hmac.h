@@ -43,4 +43,29 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 bool verify_hmac_sha256_base64(std::string_view secret, std::string_view body,
                                std::string_view signature_b64);
 
+// --- hex signatures (WhatsApp gateways) ---
+//
+// Meta's Cloud API sends X-Hub-Signature-256: "sha256=" + hex(HMAC-SHA256(app secret, raw
+// body)); WAHA sends X-Webhook-Hmac: hex(HMAC-SHA512(key, raw body)) with
+// X-Webhook-Hmac-Algorithm: sha512. Hex is accepted in either case.
+
+using sha512_digest = std::array<unsigned char, 64>;
+
+// HMAC-SHA512 of `data` keyed with `key`.
+sha512_digest hmac_sha512(std::string_view key, std::string_view data);
+
+// Lower-case hex.
+std::string hex_encode(std::span<const unsigned char> bytes);
+// Hex (either case) to bytes; nullopt on an odd length or a non-hex character.
+std::optional<std::string> hex_decode(std::string_view text);
+
+// True when `header` is "sha256=" + the hex HMAC-SHA256(secret, body) (surrounding spaces
+// ignored). False for an empty secret, a missing or malformed header.
+bool verify_hub_signature_256(std::string_view secret, std::string_view body,
+                              std::string_view header);
+// True when `signature_hex` is the hex HMAC-SHA512(key, body). False for an empty key, a
+// missing or malformed signature.
+bool verify_hmac_sha512_hex(std::string_view key, std::string_view body,
+                            std::string_view signature_hex);
+
 }  // namespace roms::http::api::internal
