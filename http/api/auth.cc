@@ -342,10 +342,27 @@ auth_result<events::log_position> auth_service::append(std::vector<events::envel
   return r.value().back().position;
 }
 
+bool auth_service::applied(events::log_position p) const {
+  // The auth read model's own position, not runner.reached(): that one counts live models
+  // only, and while "auth" is being built (a new data dir, a version bump) its view does not
+  // hold new events yet.
+  auto t = store_->live("auth");
+  if (!t) return false;
+  auto pos = t->position();
+  auto part = static_cast<size_t>(p.partition);
+  return part < pos.size() && pos[part] > p.offset;
+}
+
 bool auth_service::make_visible(events::log_position p) {
   if (!runner_) return false;
-  if (opts_.synchronous_fold) return static_cast<bool>(runner_->catch_up());
-  return runner_->wait_for(p, opts_.apply_wait);
+  if (opts_.synchronous_fold) return runner_->catch_up() && applied(p);
+  const auto deadline = std::chrono::steady_clock::now() + opts_.apply_wait;
+  if (!runner_->wait_for(p, opts_.apply_wait)) return false;
+  while (!applied(p)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 void auth_service::prune_overlay() {
@@ -353,7 +370,7 @@ void auth_service::prune_overlay() {
   // read-only sessions (no position) once they are over.
   const int64_t now = to_micros(clk_.now());
   auto reached = [&](const std::optional<events::log_position>& p) {
-    return p && runner_ && runner_->reached(*p);
+    return p && applied(*p);
   };
   std::erase_if(keys_, [&](const auto& kv) { return reached(kv.second.until); });
   std::erase_if(sessions_, [&](const auto& kv) {
@@ -704,7 +721,7 @@ auth_result<written<pr::user_record>> auth_service::create_user(const new_user& 
 
   std::lock_guard lk(write_mu_);
   std::erase_if(pending_emails_,
-                [&](const auto& kv) { return runner_ && runner_->reached(kv.second); });
+                [&](const auto& kv) { return applied(kv.second); });
   auto v = view();
   if (!v) return fail(errc::unavailable, "the auth read model is not available");
   if (pr::auth_query::user_by_email(*v, email) || pending_emails_.contains(email))

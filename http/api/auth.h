@@ -268,6 +268,7 @@ class auth_service final : public authenticator {
   std::shared_ptr<const projections::read_view> view() const;
   auth_result<events::log_position> append(std::vector<events::envelope> evs);
   bool make_visible(events::log_position p);
+  bool applied(events::log_position p) const;
   events::envelope make_event(std::string_view type, std::string stream, std::string payload,
                               std::string_view actor, timestamp now) const;
   auth_result<int64_t> throttled(const std::string& email, const std::string& address,
