@@ -9,6 +9,8 @@
 #include "core/errc.h"
 #include "core/metrics.h"
 #include "events/embedded_log.h"
+#include "events/kafka/kafka_log.h"
+#include "tests/testing/kafka_env.h"
 #include "tests/projections/engine_testing.h"
 #include "tests/testing/temp_dir.h"
 
@@ -251,6 +253,112 @@ TEST(ProjectionRunner, EmbeddedLogEndToEnd) {
   ASSERT_TRUE(r.wait_for(last, 10s));
   r.stop();
   EXPECT_EQ(digests(*store), fresh_digests(*log.value()));
+}
+
+}  // namespace
+}  // namespace roms::consumers
+
+// --- the same on Apache Kafka (skips without a broker, fails on CI) ---
+
+namespace roms::consumers {
+namespace {
+
+std::unique_ptr<events::event_log> kafka_log(const std::string& brokers, const std::string& topic) {
+  events::kafka_log_options ko;
+  ko.brokers = brokers;
+  ko.topic = topic;
+  ko.partitions = 3;
+  auto l = events::open_kafka_log(ko);
+  if (!l) {
+    ADD_FAILURE() << l.error().message;
+    std::abort();
+  }
+  return std::move(l).value();
+}
+
+bool wait_end(projection_runner& r, const std::vector<int64_t>& end) {
+  for (size_t p = 0; p < end.size(); ++p) {
+    if (end[p] > 0 && !r.wait_for({static_cast<int32_t>(p), end[p] - 1}, 30s)) return false;
+  }
+  return true;
+}
+
+TEST(ProjectionRunnerKafka, LiveFoldRebuildAndRestoreAgreeOverPartitions) {
+  ROMS_REQUIRE_KAFKA(brokers);
+  auto log = kafka_log(brokers, testing::unique_topic("roms.runner"));
+  testing::temp_dir d;
+  auto store = open_store(d.path(), testing::test_models());
+  runner_options o;
+  o.batch_events = 500;
+  projection_runner r(store, *log, o);
+  ASSERT_TRUE(r.start());
+  auto evs = testing::make_events(12000, 41);
+  for (size_t i = 0; i < evs.size(); i += 2000) {
+    std::vector<events::envelope> chunk(evs.begin() + static_cast<long>(i),
+                                        evs.begin() + static_cast<long>(i + 2000));
+    auto res = log->append(chunk).value();
+    // Read-your-writes on the last event of each chunk.
+    ASSERT_TRUE(r.wait_for(res.back().position, 30s));
+  }
+  auto end = log->stats().value().end_offsets;
+  ASSERT_EQ(end.size(), 3u);
+  ASSERT_TRUE(wait_end(r, end));
+  auto st = r.status();
+  EXPECT_EQ(st.applied, end);
+  for (const auto& p : st.projections) EXPECT_EQ(p.lag, 0) << p.name;
+  auto live = digests(*store);
+
+  // Rebuild while running: same digests.
+  ASSERT_TRUE(r.rebuild());
+  EXPECT_EQ(digests(*store), live);
+  r.stop();
+  EXPECT_EQ(fresh_digests(*log), live);
+
+  // Restore by time: events with time <= T on every partition.
+  testing::temp_dir into;
+  restore_options ro;
+  ro.source_data_dir = d.path();
+  ro.into = into.path();
+  ro.at_time = from_micros(1'700'000'000'000'000 + 7'000 * 1000);
+  auto rr = restore(*log, testing::test_models(), ro);
+  ASSERT_TRUE(rr) << rr.error().message;
+  auto limits = log->offsets_after_time(*ro.at_time).value();
+  EXPECT_EQ(rr.value().limits, limits);
+  int64_t sum = 0;
+  for (auto l : limits) sum += l;
+  EXPECT_EQ(sum, 7001);
+  {
+    store_options so;
+    so.read_only = true;
+    auto restored = projection_store::open(into.path(), testing::test_models(), so).value();
+    testing::temp_dir fresh;
+    auto f = open_store(fresh.path(), testing::test_models());
+    projection_runner fr(f, *log);
+    ASSERT_TRUE(fr.run_until(limits));
+    EXPECT_EQ(digests(*restored), digests(*f));
+  }
+}
+
+TEST(ProjectionRunnerKafka, OwnsOnlyItsPartitions) {
+  ROMS_REQUIRE_KAFKA(brokers);
+  auto log = kafka_log(brokers, testing::unique_topic("roms.runner"));
+  log->append(testing::make_events(3000, 42)).value();
+  auto end = log->stats().value().end_offsets;
+  testing::temp_dir d;
+  auto store = open_store(d.path(), testing::test_models());
+  runner_options o;
+  o.partitions = {1};  // this node's share
+  projection_runner r(store, *log, o);
+  ASSERT_TRUE(r.start());
+  ASSERT_TRUE(r.wait_for({1, end[1] - 1}, 30s));
+  EXPECT_FALSE(r.wait_for({0, 0}, 200ms));
+  r.stop();
+  auto pos = store->info("kv").value().position;
+  pos.resize(3, 0);
+  EXPECT_EQ(pos[0], 0);
+  EXPECT_EQ(pos[1], end[1]);
+  EXPECT_EQ(pos[2], 0);
+  EXPECT_EQ(r.status().projections[0].lag, 0);  // lag counts the owned partitions
 }
 
 }  // namespace

@@ -100,6 +100,8 @@ TEST(CrashChild, Run) {
   o.rebuild_stale_on_start = false;
   projection_runner r(store, *log, o);
   auto end = log->stats().value().end_offsets;
+  // Tell the parent the log is open (a Kafka log takes a while): its clock starts now.
+  { std::FILE* f = std::fopen((std::filesystem::path(dir) / "child-ready").c_str(), "w"); if (f) std::fclose(f); }
   if (mode == "rebuild" || mode == "rebuild1") {
     ASSERT_TRUE(r.catch_up());
     do {
@@ -117,8 +119,12 @@ TEST(CrashChild, Run) {
   std::_Exit(0);
 }
 
-// Runs the child, kills it after `kill_after` (if it has not exited). True if killed.
-bool run_child(const std::string& spec, std::chrono::milliseconds kill_after) {
+// Runs the child, kills it `kill_after` after it reported ready (if it has not exited). True
+// if killed.
+bool run_child(const std::string& spec, std::chrono::milliseconds kill_after,
+               const std::filesystem::path& data_dir) {
+  std::filesystem::path ready = data_dir / "child-ready";
+  std::filesystem::remove(ready);
   std::vector<std::string> envs;
   for (char** e = environ; *e; ++e) envs.emplace_back(*e);
   envs.push_back(std::string(kChildEnv) + "=" + spec);
@@ -135,8 +141,16 @@ bool run_child(const std::string& spec, std::chrono::milliseconds kill_after) {
     _exit(127);
   }
   EXPECT_GT(pid, 0);
-  auto deadline = std::chrono::steady_clock::now() + kill_after;
   int status = 0;
+  auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!std::filesystem::exists(ready) && std::chrono::steady_clock::now() < ready_by) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      ADD_FAILURE() << "child exited before it was ready: " << status;
+      return false;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  auto deadline = std::chrono::steady_clock::now() + kill_after;
   while (std::chrono::steady_clock::now() < deadline) {
     if (waitpid(pid, &status, WNOHANG) == pid) {
       EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed: " << status;
@@ -149,8 +163,9 @@ bool run_child(const std::string& spec, std::chrono::milliseconds kill_after) {
   return true;
 }
 
+// Kills land `startup_ms` + [0, spread_ms) after the child has opened the log.
 void crash_rounds(const std::string& brokers, const std::string& topic, size_t n_events,
-                  int tail_rounds, int rebuild_rounds) {
+                  int tail_rounds, int rebuild_rounds, int startup_ms, int spread_ms) {
   testing::temp_dir data, ref_dir;
   {
     auto log = open_log(data.path(), brokers, topic, false);
@@ -209,13 +224,13 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
 
   // Kills while the live runner tails the log (mid-batch, mid-commit, mid-checkpoint).
   for (int round = 0; round < tail_rounds; ++round) {
-    auto delay = std::chrono::milliseconds(150 + rng() % 500);
-    bool killed = run_child(spec_tail, delay);
+    auto delay = std::chrono::milliseconds(startup_ms + static_cast<int>(rng() % static_cast<unsigned>(spread_ms)));
+    bool killed = run_child(spec_tail, delay, data.path());
     check(round, false, killed, delay);
   }
   EXPECT_GE(killed_mid_way, tail_rounds / 2) << "the kills should land before the end";
   // Recovery: a run to the end equals a clean fold of the whole log.
-  EXPECT_FALSE(run_child(spec_tail, 300s));
+  EXPECT_FALSE(run_child(spec_tail, 300s, data.path()));
   check(tail_rounds, false, false, 300s);
   EXPECT_EQ(last_pos, end);
 
@@ -224,13 +239,13 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
   // How long one rebuild takes here, so the kills spread over whole rebuilds and the
   // switches between them.
   auto t0 = std::chrono::steady_clock::now();
-  EXPECT_FALSE(run_child("rebuild1" + spec_tail.substr(4), 300s));
+  EXPECT_FALSE(run_child("rebuild1" + spec_tail.substr(4), 300s, data.path()));
   auto one = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   check(tail_rounds + 1, true, false, one);
   generations_seen = 0;
   for (int round = 0; round < rebuild_rounds; ++round) {
     auto delay = std::chrono::milliseconds(one.count() / 5 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * one.count())));
-    bool killed = run_child(spec_rebuild, delay);
+    bool killed = run_child(spec_rebuild, delay, data.path());
     EXPECT_TRUE(killed);
     check(tail_rounds + 2 + round, true, killed, delay);
   }
@@ -238,12 +253,12 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
 }
 
 TEST(ProjectionCrash, EmbeddedKillAtRandomPointsThenRecoverExactlyOnce) {
-  crash_rounds("", "", 600000, 10, 5);
+  crash_rounds("", "", 600000, 10, 5, 50, 500);
 }
 
 TEST(ProjectionCrash, KafkaKillAtRandomPointsThenRecoverExactlyOnce) {
   ROMS_REQUIRE_KAFKA(brokers);
-  crash_rounds(brokers, testing::unique_topic("roms.crash"), 150000, 10, 3);
+  crash_rounds(brokers, testing::unique_topic("roms.crash"), 300000, 10, 3, 100, 250);
 }
 
 }  // namespace
