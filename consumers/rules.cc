@@ -231,6 +231,40 @@ bool rule_runner::await_projections(events::log_position p) {
   }
 }
 
+bool rule_runner::models_ready() {
+  // A read model the rules read that is stale (new, or its version changed) is being rebuilt
+  // in the background and is not applied live until then: evaluating against it would see
+  // an empty or old state. Wait for the switch.
+  static constexpr std::string_view kModels[] = {"orders", "customers", "catalog", "daily",
+                                                 "automation"};
+  bool waited = false;
+  for (;;) {
+    std::string stale;
+    for (auto name : kModels) {
+      auto i = store_->info(name);
+      if (!i || i.value().stale()) {
+        stale = std::string(name);
+        break;
+      }
+    }
+    if (stale.empty()) {
+      if (waited) {
+        std::lock_guard lk(mu_);
+        waiting_.clear();
+      }
+      return true;
+    }
+    waited = true;
+    {
+      std::lock_guard lk(mu_);
+      waiting_ = "the " + stale + " read model is being rebuilt";
+    }
+    if (stopping_) return false;
+    sleep_unless_stopped(200ms);
+    if (stopping_) return false;
+  }
+}
+
 result_msg<bool> rule_runner::process(const events::stored_event& e) {
   const auto part = static_cast<size_t>(e.position.partition);
   internal::rule_scope scope;
@@ -342,6 +376,7 @@ result_msg<void> rule_runner::run_loop(bool until_end, std::vector<int64_t> end)
     auto batch = reader.value()->read(opts_.batch_events, opts_.poll_wait);
     if (!batch) return error_info{batch.error(), "rule runner: reading the log failed"};
     bool stopped = false;
+    if (!batch.value().empty() && !models_ready()) break;  // stopping
     for (const auto& e : batch.value()) {
       auto r = process(e);
       if (!r) {

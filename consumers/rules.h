@@ -119,6 +119,8 @@ class rule_runner {
   // Evaluates one event. False: stopping before it was done (not consumed).
   result_msg<bool> process(const events::stored_event& e);
   bool await_projections(events::log_position p);
+  // False: stopping while a read model the rules read is still being (re)built.
+  bool models_ready();
   result_msg<void> persist();
   result_msg<void> run_loop(bool until_end, std::vector<int64_t> end);
   void fail(error_info e);

@@ -302,5 +302,77 @@ TEST_F(ApiAutomation, AnOrderPlacedOverTheApiGetsExactlyOneThankYou) {
   EXPECT_NE(queued[0].body.find("Halo Budi,"), std::string::npos) << queued[0].body;
 }
 
+// The "done when" of the automations, minus the gateway: a reminder rule made over the API,
+// an order placed and delivered over the API, the clock advanced by ticks: exactly one
+// reminder with the product's cross-sell text, at the due time and not before.
+TEST_F(ApiAutomation, ADeliveredOrderGetsExactlyOneReminderWhenTheClockReachesItsDay) {
+  temp_dir rules_dir;
+  consumers::rule_runner_options o;
+  o.state_dir = rules_dir.path();
+  o.poll_wait = 20ms;
+  consumers::rule_runner rules(stack().log(), stack().ctx().store, stack().runner(), o);
+  ASSERT_TRUE(rules.start());
+  auto p = admin().post(
+      "/api/v1/products",
+      R"({"sku":"KOPI-250","name":"Kopi Bubuk 250g","price":62500,"cost":30000,"min_stock":0,"cross_sell":"Kak, sekalian Gula Aren-nya biar makin nikmat!"})");
+  ASSERT_EQ(p.status, 201) << p;
+  ASSERT_EQ(admin().post("/api/v1/stock/adjust", R"({"sku":"KOPI-250","delta":50,"reason":"received"})").status, 200);
+  auto rule = admin_session().post(
+      "/api/v1/reminders", R"({"name":"Reminder Kopi Habis","days_after_delivery":3,"product_id":")" +
+                               p.str("id") +
+                               R"(","body":"Halo {customer_name}, {product_name} sudah mau habis? {recommendation}"})");
+  ASSERT_EQ(rule.status, 201) << rule;
+  auto order = place(order_body("KOPI-250", 1, "0812-3456-7890", "web-7"));
+  const std::string id = order.str("id");
+  ASSERT_EQ(admin().post("/api/v1/orders/" + id + "/status", R"({"status":"processed"})").status, 200);
+  ASSERT_EQ(admin().post("/api/v1/orders/" + id + "/status",
+                         R"({"status":"shipped","tracking_number":"JNE-1","courier":"jne"})").status,
+            200);
+  auto delivered = admin().post("/api/v1/orders/" + id + "/status", R"({"status":"delivered"})");
+  ASSERT_EQ(delivered.status, 200) << delivered;
+  const timestamp at = system_clock().now();
+
+  auto tick = [&](timestamp t) {
+    events::envelope e;
+    e.id = events::new_event_id(t);
+    e.type = std::string(events::clock_ticked::kType);
+    e.stream = "clock";
+    e.time = t;
+    e.actor = "system";
+    auto r = stack().log().append(std::span<const events::envelope>(&e, 1));
+    EXPECT_TRUE(r);
+    EXPECT_TRUE(rules.wait_for(r.value()[0].position, 10s));
+    auto end = stack().log_end();
+    EXPECT_TRUE(stack().runner().wait_for({0, end - 1}, 10s));
+  };
+  auto reminders = [&] {
+    std::vector<events::message_queued> out;
+    auto reader = stack().log().open_reader({0});
+    for (;;) {
+      auto b = reader.value()->read(1000, 100ms);
+      if (!b || b.value().empty()) break;
+      for (const auto& e : b.value()) {
+        if (e.event.type != events::message_queued::kType) continue;
+        auto q = events::decode_payload<events::message_queued>(e.event.payload).value();
+        if (q.kind == "reminder") out.push_back(std::move(q));
+      }
+    }
+    return out;
+  };
+  tick(at + std::chrono::hours(24 * 2));
+  EXPECT_TRUE(reminders().empty());
+  tick(at + std::chrono::hours(24 * 3) + std::chrono::minutes(1));
+  tick(at + std::chrono::hours(24 * 3) + std::chrono::minutes(2));
+  auto got = reminders();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].to, "+6281234567890");
+  EXPECT_EQ(got[0].body,
+            "Halo Budi, Kopi Bubuk 250g sudah mau habis? Kak, sekalian Gula Aren-nya biar makin "
+            "nikmat!");
+  auto r = admin_session().get("/api/v1/reminders/" + rule.str("id"));
+  EXPECT_EQ(r.at("stats").as_object().at("sent").as_int64(), 1) << r;
+  rules.stop();
+}
+
 }  // namespace
 }  // namespace roms::testing
