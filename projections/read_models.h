@@ -16,7 +16,7 @@
 
 namespace roms::projections {
 
-// orders, customers, catalog, daily, auth. `single_partition`: positions in order timelines print
+// orders, customers, catalog, daily, auth, automation. `single_partition`: positions in order timelines print
 // as "N" (embedded log) rather than "P:O" (Kafka).
 std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition = true);
 
