@@ -44,7 +44,9 @@ void place(context& ctx, request&& req, responder out) {
     if (key.empty())
       return internal::answer_bad_param(out, "Idempotency-Key",
                                         "Idempotency-Key: 1–255 characters, or leave it out");
-    cmd.idempotency_key = std::string(key);
+    // Keys are scoped to who sends them (as Stripe does): another client reusing the same
+    // key neither sees this client's order nor blocks its own request.
+    cmd.idempotency_key = who->id + ":" + std::string(key);
     cmd.request_hash = internal::sha256_hex(req.body);
   }
   internal::run_command(ctx, *who, req, out, std::move(cmd), 201, render_order(ctx.store),

@@ -81,6 +81,11 @@ TEST_F(ApiOrders, SameIdempotencyKeyAndBodyAnswersTheOriginalAndAppendsNothing) 
   EXPECT_EQ(other.code(), "idempotency_key_reused");
   EXPECT_EQ(stack().log_end(), end);
 
+  // Keys are per client: another API key using the same key places its own order.
+  auto other_client = as(kOrdersKey).post("/api/v1/orders", body, "Idempotency-Key: key-123\r\n");
+  EXPECT_EQ(other_client.status, 201) << other_client;
+  EXPECT_NE(other_client.str("id"), first.str("id"));
+
   auto empty = admin().post("/api/v1/orders", body, "Idempotency-Key: \r\n");
   EXPECT_EQ(empty.status, 400) << empty;
   EXPECT_EQ(empty.field(), "Idempotency-Key");
