@@ -170,4 +170,6 @@ export interface Alert {
   message?: string;
   created_at?: string;
   raised_at?: string;
+  subject?: string;
+  recommended_qty?: number | null;
 }

@@ -37,11 +37,13 @@ export function AlertsPage() {
       {list.data && list.data.items.length === 0 && <p class="muted">{t('alerts.none')}</p>}
       <ul class="alerts">
         {(list.data?.items ?? []).map((a) => (
-          <li key={a.id} class={`card alert sev-${a.severity ?? 'info'}`}>
+          <li key={a.id} class={`card alert sev-${a.severity ?? 'info'}`} data-testid="alert">
             <div>
               <strong>{a.title ?? a.type ?? a.kind}</strong> <span class="muted small">{dateTime(a.created_at ?? a.raised_at)}</span>
             </div>
             {a.message && <p>{a.message}</p>}
+            {a.subject && <p class="muted small">{a.subject}</p>}
+            {a.recommended_qty != null && <p class="small">{t('stock.suggest')}: {a.recommended_qty}</p>}
             {state === 'open' && (
               <button type="button" onClick={() => void ack(a)}>
                 {t('alerts.ack')}
