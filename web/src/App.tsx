@@ -9,6 +9,7 @@ import { setTimeZone } from './format';
 import { lang, onLangChange, t } from './i18n';
 import { startLive, stopLive } from './live';
 import { AlertsPage } from './pages/Alerts';
+import { RemindersPage, TemplatesPage } from './pages/Automations';
 import { CustomerDetail, CustomersPage } from './pages/Customers';
 import { DashboardPage } from './pages/Dashboard';
 import { IntegrationsPage } from './pages/Integrations';
@@ -42,6 +43,8 @@ function Routes(props: { admin: boolean }) {
   if (path === '/settings') return admin ? <SettingsPage /> : <Forbidden />;
   if (path === '/integrations') return admin ? <IntegrationsPage /> : <Forbidden />;
   if (path === '/alerts' && f.alerts) return <AlertsPage />;
+  if (path === '/templates' && f.templates) return <TemplatesPage />;
+  if (path === '/reminders' && f.reminders) return admin ? <RemindersPage /> : <Forbidden />;
   if (path === '/whatsapp' && f.whatsapp) return admin ? <WhatsAppPage /> : <Forbidden />;
   return (
     <section class="page">

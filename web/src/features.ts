@@ -5,16 +5,20 @@ import { endpointExists } from './api';
 export interface Features {
   alerts: boolean;
   whatsapp: boolean;
+  templates: boolean;
+  reminders: boolean;
 }
 
-let features: Features = { alerts: false, whatsapp: false };
+let features: Features = { alerts: false, whatsapp: false, templates: false, reminders: false };
 
 export async function probeFeatures(): Promise<Features> {
-  const [alerts, whatsapp] = await Promise.all([
+  const [alerts, whatsapp, templates, reminders] = await Promise.all([
     endpointExists('/api/v1/alerts?state=open&limit=1'),
     endpointExists('/api/v1/whatsapp/status'),
+    endpointExists('/api/v1/templates?limit=1'),
+    endpointExists('/api/v1/reminders?limit=1'),
   ]);
-  features = { alerts, whatsapp };
+  features = { alerts, whatsapp, templates, reminders };
   return features;
 }
 

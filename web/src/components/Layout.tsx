@@ -13,7 +13,7 @@ interface NavItem {
   href: string;
   key: Key;
   admin?: boolean;
-  feature?: 'alerts' | 'whatsapp';
+  feature?: 'alerts' | 'whatsapp' | 'templates' | 'reminders';
 }
 
 const NAV: NavItem[] = [
@@ -23,6 +23,8 @@ const NAV: NavItem[] = [
   { href: '/stock', key: 'nav.stock' },
   { href: '/customers', key: 'nav.customers' },
   { href: '/alerts', key: 'nav.alerts', feature: 'alerts' },
+  { href: '/templates', key: 'nav.templates', feature: 'templates' },
+  { href: '/reminders', key: 'nav.reminders', feature: 'reminders', admin: true },
   { href: '/whatsapp', key: 'nav.whatsapp', feature: 'whatsapp', admin: true },
   { href: '/integrations', key: 'nav.integrations', admin: true },
   { href: '/settings', key: 'nav.settings', admin: true },

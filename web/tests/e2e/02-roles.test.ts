@@ -58,5 +58,18 @@ test('Admin sees settings and integrations', async () => {
   await shot(page, '08-settings');
   await page.getByTestId('nav-integrations').click();
   await page.getByTestId('api-keys').waitFor();
+  // Later pages appear once the server has their endpoints.
+  for (const [nav, testid, name] of [
+    ['nav-alerts', 'page-alerts', '16-alerts'],
+    ['nav-templates', 'page-templates', '17-templates'],
+    ['nav-reminders', 'page-reminders', '18-reminders'],
+    ['nav-whatsapp', 'page-whatsapp', '19-whatsapp'],
+  ]) {
+    if ((await page.getByTestId(nav).count()) === 0) continue;
+    await page.getByTestId(nav).click();
+    await page.getByTestId(testid).waitFor();
+    await page.waitForLoadState('networkidle').catch(() => undefined);
+    await shot(page, name);
+  }
   await context.close();
 });
