@@ -51,7 +51,8 @@ class stream_hub {
  private:
   static bool visible(std::string_view type) {
     for (std::string_view p : {"order.", "product.", "stock.", "warehouse.", "customer.",
-                               "settings.", "alert.", "message.", "conversation.", "agent."})
+                               "settings.", "alert.", "message.", "conversation.", "agent.", "template.",
+                               "reminder_rule.", "whatsapp."})
       if (type.rfind(p, 0) == 0) return true;
     return false;
   }
