@@ -43,6 +43,19 @@ class snapshot_views final : public internal::rule_views {
   std::optional<projections::product_record> product(std::string_view id) const override {
     return projections::catalog_query::get(*catalog_, id);
   }
+  std::vector<projections::order_record> customer_orders_since(std::string_view customer_id,
+                                                              int64_t since_us) const override {
+    // orders.h: c/<customer_id>/<created_us:20>/<order_id>
+    std::vector<projections::order_record> out;
+    const std::string prefix = "c/" + std::string(customer_id) + "/";
+    orders_->scan(prefix + projections::fixed20(since_us), projections::prefix_end(prefix),
+                  [&](std::string_view k, std::string_view) {
+                    if (auto o = projections::orders_query::get(*orders_, k.substr(k.rfind('/') + 1)))
+                      out.push_back(std::move(*o));
+                    return true;
+                  });
+    return out;
+  }
   std::vector<projections::order_record> pending_orders(int64_t before_us) const override {
     // orders.h: s/<status>/<created_us:20>/<order_id>
     std::vector<projections::order_record> out;

@@ -196,11 +196,28 @@ void schedule_reminders(const events::stored_event& e, const events::order_statu
     out.skipped.push_back({std::string(kReminder), "order_unknown"});
     return;
   }
+  // Orders the customer placed since this delivery: a re-order evaluated before it (another
+  // partition, or read models ahead of the event) means no reminder, the same outcome as a
+  // re-order cancelling it afterwards.
+  std::set<std::string> reordered;
+  if (!o->customer_id.empty())
+    for (const auto& later : v.customer_orders_since(o->customer_id, at))
+      if (later.id != o->id)
+        for (const auto& i : later.items)
+          if (!i.product_id.empty()) reordered.insert(i.product_id);
   for (const auto& rule : v.reminder_rules()) {
     // Only deliveries that happen while the rule is on: a rule saved (or switched on) today
     // says nothing about yesterday's deliveries.
     if (!rule.enabled || rule.enabled_since_us > at) continue;
-    if (matching_items(rule, *o).empty()) continue;
+    auto items = matching_items(rule, *o);
+    if (items.empty()) continue;
+    const bool moot = std::any_of(items.begin(), items.end(), [&](const events::order_item& i) {
+      return reordered.count(i.product_id) > 0;
+    });
+    if (moot) {
+      out.skipped.push_back({std::string(kReminder), "reordered"});
+      continue;
+    }
     events::reminder_scheduled s;
     s.reminder_id = rule.id + ":" + o->id;
     s.rule_id = rule.id;

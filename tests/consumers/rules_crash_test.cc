@@ -114,8 +114,9 @@ TEST(RulesCrash, EveryOrderGetsExactlyOneThankYouAndEveryReminderOneMessage) {
   rules_bench b(dir.path());
   b.open();
   b.settle();
-  // One thank-you per order; one reminder.scheduled per delivered order, and each of those
-  // either fired (one message) or was cancelled by a re-order (one cancellation), never both.
+  // One thank-you per order; at most one reminder.scheduled per delivered order, and each of
+  // those either fired (one message) or was cancelled by a re-order (one cancellation), never
+  // both.
   auto check = [&] {
     std::map<std::string, int> per_key;
     for (const auto& m : b.messages()) ++per_key[m.idempotency_key];
@@ -128,7 +129,9 @@ TEST(RulesCrash, EveryOrderGetsExactlyOneThankYouAndEveryReminderOneMessage) {
     std::map<std::string, int> cancelled;
     for (const auto& c : b.payloads<events::reminder_cancelled>()) ++cancelled[c.reminder_id];
     auto scheduled = b.payloads<events::reminder_scheduled>();
-    EXPECT_EQ(scheduled.size(), static_cast<size_t>(delivered));
+    // A delivery evaluated after a later re-order of its product is visible schedules nothing.
+    EXPECT_LE(scheduled.size(), static_cast<size_t>(delivered));
+    EXPECT_GT(scheduled.size(), 0u);
     int fired = 0;
     for (const auto& r : scheduled) {
       int sent = per_key.count("reminder:" + r.reminder_id) ? 1 : 0;

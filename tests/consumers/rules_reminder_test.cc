@@ -149,6 +149,24 @@ TEST(RulesReminder, ReorderingTheProductBeforeItFiresCancelsIt) {
   EXPECT_EQ(msgs[0].idempotency_key, "reminder:rem_kopi:ord_2");
 }
 
+TEST(RulesReminder, AReorderAlreadyKnownWhenTheDeliveryIsEvaluatedMeansNoReminder) {
+  // The re-order reaches the log before the (late-reported) delivery it follows in time:
+  // the same outcome as a re-order cancelling the reminder, without the reminder.
+  rules_bench b;
+  b.open();
+  shop(b);
+  b.rule("rem_kopi", "Reminder Kopi", 10, "prd_kopi", kBody, true, kT0 - kDay);
+  b.order("ord_1", "cus_budi", {{"prd_kopi", 1}}, kT0);
+  b.order("ord_2", "cus_budi", {{"prd_kopi", 1}}, kT0 + 3 * kDay);
+  b.settle();
+  b.deliver("ord_1", kT0 + 2 * kDay);
+  b.tick(kT0 + 20 * kDay);
+  b.settle();
+  EXPECT_TRUE(b.payloads<events::reminder_scheduled>().empty());
+  EXPECT_TRUE(b.messages("reminder").empty());
+  EXPECT_EQ(b.metric(R"(roms_rules_skipped_total{rule="reminder",reason="reordered"})"), 1);
+}
+
 TEST(RulesReminder, SeveralMatchingItemsMakeOneMessageListingThem) {
   rules_bench b;
   b.open();
