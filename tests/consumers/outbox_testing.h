@@ -108,6 +108,19 @@ class outbox_bench {
       ASSERT_TRUE(runner_->catch_up());
     }
     ASSERT_TRUE(runner_->start());
+    if (catch_up_first) wait_built();
+  }
+
+  // Waits until no read model is stale (a fresh store builds them in the background).
+  void wait_built() {
+    auto end = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < end) {
+      bool stale = false;
+      for (const auto& i : store_->info()) stale = stale || i.stale();
+      if (!stale) return;
+      std::this_thread::sleep_for(5ms);
+    }
+    ADD_FAILURE() << "the read models were not built within 30 s";
   }
 
   void close() {
@@ -218,9 +231,10 @@ class outbox_bench {
     return out;
   }
 
-  // run_once() n times (or until `until` holds), settling in between.
+  // run_once() n times (or until `until` holds), each after the projections caught up.
   void run_passes(consumers::outbox& box, int n, const std::function<bool()>& until = {}) {
     for (int i = 0; i < n; ++i) {
+      settle();
       auto r = box.run_once();
       ASSERT_TRUE(r) << r.error().message;
       settle();
