@@ -591,7 +591,10 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
     return error_info{reader_r.error(), "open a log reader: " + reader_r.error().message()};
   }
   auto reader = std::move(reader_r).value();
-  fold_batch b(*store_, gens, durability::no_wal);
+  // Destroyed before the switch: the live loop must be able to open its own batch on these
+  // generations as soon as the apply lock is released.
+  auto bp = std::make_unique<fold_batch>(*store_, gens, durability::no_wal);
+  fold_batch& b = *bp;
 
   std::vector<int64_t> end;
   auto refresh_end = [&] {
@@ -680,6 +683,8 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
       return r.error();
     }
   }
+  report(true);
+  bp.reset();
   for (auto& g : gens) {
     auto s = store_->switch_to(g);
     if (!s) {
@@ -693,7 +698,6 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
     std::lock_guard lk(mu_);
     for (const auto& nm : names) excluded_.erase(nm);
   }
-  report(true);
   return success();
 }
 

@@ -409,11 +409,18 @@ class batch_impl {
  public:
   struct slot {
     slot(std::shared_ptr<gen_cf> g, std::shared_ptr<fold_target> t)
-        : gen(std::move(g)), target(std::move(t)), ctx(gen->db()->db, gen->cf()),
-          position(gen->position()) {}
+        : gen(std::move(g)), target(std::move(t)), ctx(gen->fold_overlay()),
+          position(gen->position()) {
+      // Programmer error: two fold batches writing one generation at once.
+      if (gen->in_batch.exchange(true)) std::abort();
+    }
+    ~slot() {
+      if (ctx.dirty() > 0 || moved || ctx.error()) ctx.discard();  // uncommitted
+      gen->in_batch = false;
+    }
     std::shared_ptr<gen_cf> gen;
     std::shared_ptr<fold_target> target;  // the same object, as given
-    overlay ctx;
+    overlay& ctx;
     std::vector<int64_t> position;
     bool moved = false;
     double last_cost = 0;  // seconds spent in the last apply(span), for scheduling
@@ -423,6 +430,7 @@ class batch_impl {
   std::vector<std::unique_ptr<slot>> slots_;
   uint64_t pending_ = 0;
   uint64_t last_keys_ = 0;
+  size_t keep_bytes() const { return static_cast<size_t>(store_.opts_.fold_cache_bytes); }
 
   batch_impl(store_impl& s, durability d) : store_(s), durability_(d) {}
 };
@@ -836,10 +844,14 @@ result_msg<void> fold_batch::commit_separately(size_t threads) {
   {
     std::shared_lock lk(st.commit_mu_);
     for (auto& sp : slots) {
-      if (sp->gen->dropped)
-        return make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
-                                              " of '" + sp->gen->name() +
-                                              "' was replaced or dropped");
+      if (sp->gen->dropped) {
+        auto e = make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
+                                                " of '" + sp->gen->name() +
+                                                "' was replaced or dropped");
+        lk.unlock();
+        reset();
+        return e;
+      }
     }
     rocksdb::WriteOptions wo;
     wo.disableWAL = impl_->durability_ == durability::no_wal;
@@ -852,10 +864,13 @@ result_msg<void> fold_batch::commit_separately(size_t threads) {
       auto ws = st.db_->db->Write(wo, &wb);
       if (!ws.ok()) {
         errors[i] = internal::rocks_error(ws, "commit fold batch of '" + s.gen->name() + "'");
+        s.ctx.discard();
+        s.position = s.gen->position();
+        s.moved = false;
         return;
       }
       if (s.moved) s.gen->set_position(s.position);
-      s.ctx.clear();
+      s.ctx.committed(impl_->keep_bytes());
       s.moved = false;
     });
   }
@@ -890,19 +905,27 @@ result_msg<void> fold_batch::commit() {
   {
     std::shared_lock lk(st.commit_mu_);
     for (auto& sp : impl_->slots_) {
-      if (sp->gen->dropped)
-        return make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
-                                              " of '" + sp->gen->name() +
-                                              "' was replaced or dropped");
+      if (sp->gen->dropped) {
+        auto e = make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
+                                                " of '" + sp->gen->name() +
+                                                "' was replaced or dropped");
+        lk.unlock();
+        reset();
+        return e;
+      }
     }
     auto s = st.db_->db->Write(wo, &wb);
-    if (!s.ok()) return internal::rocks_error(s, "commit fold batch");
+    if (!s.ok()) {
+      lk.unlock();
+      reset();
+      return internal::rocks_error(s, "commit fold batch");
+    }
     for (auto& sp : impl_->slots_) {
       if (sp->moved) sp->gen->set_position(sp->position);
     }
   }
   for (auto& sp : impl_->slots_) {
-    sp->ctx.clear();
+    sp->ctx.committed(impl_->keep_bytes());
     sp->moved = false;
   }
   impl_->pending_ = 0;
@@ -912,7 +935,7 @@ result_msg<void> fold_batch::commit() {
 
 void fold_batch::reset() {
   for (auto& sp : impl_->slots_) {
-    sp->ctx.clear();
+    sp->ctx.discard();
     sp->position = sp->gen->position();
     sp->moved = false;
   }

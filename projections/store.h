@@ -18,7 +18,8 @@
 //
 // Writing is done through fold_batch (below) by the runner (consumers/runner.h), the rebuild
 // and the restore. Readers use view() and digest(). All methods are thread-safe; a given
-// fold_target must be written by one fold_batch at a time.
+// fold_target must be written by one fold_batch at a time (a second one aborts: a programmer
+// error), and a fold_target or view held keeps the DB open.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +65,9 @@ struct store_options {
   bool read_only = false;
   // Default: stale_policy::keep.
   stale_policy on_stale = stale_policy::keep;
+  // Per projection: how much the fold keeps cached in memory between batches (the values the
+  // last batches read and wrote; on top of memory_budget_bytes). Default: 8 MiB.
+  uint64_t fold_cache_bytes = 8ull << 20;
   // How many checkpoints checkpoint() keeps under <data>/projections/checkpoints (oldest are
   // deleted). Default: 8.
   size_t keep_checkpoints = 8;

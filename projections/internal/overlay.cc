@@ -7,20 +7,40 @@
 namespace roms::projections::internal {
 
 overlay::entry& overlay::insert(std::string_view key, entry e) {
+  e.stamp = batch_;
+  size_t c = cost(key, e.value);
   auto [it, fresh] = map_.emplace(std::string(key), std::move(e));
-  if (fresh) order_.insert(std::string_view(it->first));
+  if (fresh) bytes_ += c;
   return it->second;
 }
 
-overlay::entry& overlay::slot(std::string_view key) {
+overlay::entry& overlay::dirty_slot(std::string_view key) {
   auto it = map_.find(key);
-  if (it != map_.end()) return it->second;
-  return insert(key, entry{});
+  if (it == map_.end()) {
+    it = map_.emplace(std::string(key), entry{}).first;
+    bytes_ += cost(key, std::nullopt);
+  }
+  entry& e = it->second;
+  e.stamp = batch_;
+  if (!e.dirty) {
+    e.dirty = true;
+    dirty_keys_.insert(std::string_view(it->first));
+  }
+  return e;
+}
+
+void overlay::set_value(std::string_view key, entry& e, std::optional<std::string> v) {
+  bytes_ -= cost(key, e.value);
+  bytes_ += cost(key, v);
+  e.value = std::move(v);
 }
 
 std::optional<std::string> overlay::get(std::string_view key) {
   auto it = map_.find(key);
-  if (it != map_.end()) return it->second.value;
+  if (it != map_.end()) {
+    it->second.stamp = batch_;
+    return it->second.value;
+  }
   scratch_.Reset();
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()),
                                &scratch_);
@@ -39,10 +59,8 @@ void overlay::put(std::string_view key, std::string_view value) {
     if (!error_) error_ = "write to a reserved key (keys starting with \\xff belong to the engine)";
     return;
   }
-  entry& e = slot(key);
-  if (!e.dirty) ++dirty_;
-  e.dirty = true;
-  e.value.emplace(value);
+  entry& e = dirty_slot(key);
+  set_value(key, e, std::string(value));
 }
 
 void overlay::del(std::string_view key) {
@@ -50,10 +68,8 @@ void overlay::del(std::string_view key) {
     if (!error_) error_ = "delete of a reserved key (keys starting with \\xff belong to the engine)";
     return;
   }
-  entry& e = slot(key);
-  if (!e.dirty) ++dirty_;
-  e.dirty = true;
-  e.value.reset();
+  entry& e = dirty_slot(key);
+  set_value(key, e, std::nullopt);
 }
 
 void overlay::scan(std::string_view begin, std::string_view end,
@@ -67,13 +83,13 @@ void overlay::scan(std::string_view begin, std::string_view end,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
   it->Seek(lower);
-  // Insertions during f() (the projection writing while it scans) invalidate neither the
-  // ordered index's iterators nor the map's elements; `ov` is re-checked against `upper` at
-  // every step.
-  auto ov = order_.lower_bound(lower);
+  // Only this batch's writes differ from RocksDB. Writes during f() (the projection writing
+  // while it scans) invalidate neither the set's iterators nor the map's elements; `ov` is
+  // re-checked against `upper` at every step.
+  auto ov = dirty_keys_.lower_bound(lower);
   for (;;) {
     bool db_ok = it->Valid();
-    bool ov_ok = ov != order_.end() && *ov < std::string_view(upper);
+    bool ov_ok = ov != dirty_keys_.end() && *ov < std::string_view(upper);
     if (!db_ok && !ov_ok) break;
     std::string_view db_key = db_ok ? std::string_view(it->key().data(), it->key().size())
                                     : std::string_view();
@@ -94,23 +110,45 @@ void overlay::scan(std::string_view begin, std::string_view end,
 }
 
 size_t overlay::write_to(rocksdb::WriteBatch& wb) const {
-  size_t n = 0;
-  for (const auto& [k, e] : map_) {
-    if (!e.dirty) continue;
-    ++n;
+  // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
+  for (std::string_view k : dirty_keys_) {
+    const entry& e = map_.find(k)->second;
     if (e.value) {
-      wb.Put(cf_, k, *e.value);
+      wb.Put(cf_, rocksdb::Slice(k.data(), k.size()), *e.value);
     } else {
-      wb.Delete(cf_, k);
+      wb.Delete(cf_, rocksdb::Slice(k.data(), k.size()));
     }
   }
-  return n;
+  return dirty_keys_.size();
 }
 
-void overlay::clear() {
-  order_.clear();
+void overlay::committed(size_t keep_bytes) {
+  for (std::string_view k : dirty_keys_) map_.find(k)->second.dirty = false;
+  dirty_keys_.clear();
+  error_.reset();
+  evict(keep_bytes);
+  ++batch_;
+}
+
+void overlay::evict(size_t keep_bytes) {
+  if (bytes_ <= keep_bytes) return;
+  // Over the limit: keep only what the batch just committed touched, and only if that leaves
+  // room (half the limit), so eviction passes stay rare.
+  for (auto it = map_.begin(); it != map_.end();) {
+    if (it->second.stamp < batch_) {
+      bytes_ -= cost(it->first, it->second.value);
+      it = map_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (bytes_ > keep_bytes / 2) discard();
+}
+
+void overlay::discard() {
+  dirty_keys_.clear();
   map_.clear();
-  dirty_ = 0;
+  bytes_ = 0;
   error_.reset();
 }
 

@@ -1,13 +1,22 @@
-// The fold_context of one generation during one fold batch: an in-memory overlay over the
-// generation's column family. get() reads the overlay, then RocksDB (and caches what it read);
-// scan() merges the overlay over a RocksDB iterator; at commit each dirty key is written once.
-// Private to projections/.
+// The fold_context of one generation: an in-memory overlay over the generation's column
+// family that is also the fold's cache. Private to projections/.
+//
+// Within a batch: get() reads the overlay, then RocksDB (and remembers what it read, found
+// or not); put()/del() write the overlay; scan() merges the overlay over a RocksDB iterator;
+// at commit each dirty key is written once.
+//
+// Across batches: after a commit the written values *are* the store's values, so the entries
+// stay as clean cache entries (a generation has a single writer, its fold batches, so nothing
+// else can change them). Entries not touched by the last batch are evicted when the cache
+// exceeds its byte limit. On any failure the whole overlay is discarded.
 //
 // Point operations (the vast majority: read-modify-write of records and counters) go through
-// a hash map; an ordered index of the same keys (views into the map's nodes, which never
-// move) serves scans.
+// a hash map. The keys written in the current batch are also kept sorted (views into the
+// map's nodes, which never move): commit writes them in key order, and scan() merges them
+// over a RocksDB iterator — clean entries need no merging, they equal what RocksDB holds.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -31,33 +40,47 @@ class overlay final : public fold_context {
   void scan(std::string_view begin, std::string_view end,
             const std::function<bool(std::string_view, std::string_view)>& f) override;
 
-  // Adds every key written since the last clear() to `wb` (one Put or Delete per key).
+  // Adds every key written since the last commit to `wb` (one Put or Delete per key).
   // Returns the number of keys.
   size_t write_to(rocksdb::WriteBatch& wb) const;
-  void clear();
+  // The batch written by write_to() is durable in RocksDB: dirty entries become cache entries;
+  // if the overlay holds more than `keep_bytes`, entries the batch did not touch are evicted
+  // (and everything if that is not enough).
+  void committed(size_t keep_bytes);
+  // Forgets everything: uncommitted writes and the cache.
+  void discard();
   // Dirty keys pending.
-  size_t dirty() const { return dirty_; }
-  // The first failure since clear(): a RocksDB read error or a write to a reserved key.
+  size_t dirty() const { return dirty_keys_.size(); }
+  size_t bytes() const { return bytes_; }
+  // The first failure since the last commit: a RocksDB read error or a reserved key written.
   const std::optional<std::string>& error() const { return error_; }
 
  private:
   struct entry {
     std::optional<std::string> value;  // nullopt: absent (deleted, or not in the store)
     bool dirty = false;
+    uint64_t stamp = 0;  // the batch that last touched it
   };
   struct hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using map_type = std::unordered_map<std::string, entry, hash, std::equal_to<>>;
-  entry& slot(std::string_view key);
+  static size_t cost(std::string_view key, const std::optional<std::string>& v) {
+    return key.size() + (v ? v->size() : 0) + 96;  // node, index and string overheads
+  }
+  // The entry of `key` for writing (created if needed), marked dirty.
+  entry& dirty_slot(std::string_view key);
   entry& insert(std::string_view key, entry e);
+  void set_value(std::string_view key, entry& e, std::optional<std::string> v);
+  void evict(size_t keep_bytes);
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;
   map_type map_;
-  std::set<std::string_view> order_;  // the keys of map_, sorted
-  size_t dirty_ = 0;
+  std::set<std::string_view> dirty_keys_;  // keys of map_ written since the last commit
+  size_t bytes_ = 0;
+  uint64_t batch_ = 1;
   std::optional<std::string> error_;
   rocksdb::PinnableSlice scratch_;
 };

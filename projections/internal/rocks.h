@@ -14,6 +14,7 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include "core/result.h"
+#include "projections/internal/overlay.h"
 #include "projections/store.h"
 
 namespace roms::projections::internal {
@@ -47,7 +48,8 @@ class gen_cf final : public fold_target {
              std::shared_ptr<projection> p, std::string name, uint64_t gen,
              uint32_t stored_version, std::vector<int64_t> position)
       : db_(std::move(db)), cf_(cf), proj_(std::move(p)), name_(std::move(name)), gen_(gen),
-        stored_version_(stored_version), position_(std::move(position)) {}
+        stored_version_(stored_version), position_(std::move(position)),
+        overlay_(db_->db, cf_) {}
   ~gen_cf() override;
 
   projection& proj() const override { return *proj_; }
@@ -67,6 +69,9 @@ class gen_cf final : public fold_target {
   rocksdb::ColumnFamilyHandle* cf() const { return cf_; }
   const std::shared_ptr<projection>& proj_ptr() const { return proj_; }
   std::atomic<bool> dropped{false};
+  // The fold's overlay and cache (overlay.h). Used by one fold_batch at a time.
+  overlay& fold_overlay() { return overlay_; }
+  std::atomic<bool> in_batch{false};
 
  private:
   std::shared_ptr<db_holder> db_;
@@ -77,6 +82,7 @@ class gen_cf final : public fold_target {
   uint32_t stored_version_;
   mutable std::mutex mu_;
   std::vector<int64_t> position_;
+  overlay overlay_;
 };
 
 }  // namespace roms::projections::internal

@@ -422,5 +422,38 @@ TEST(ProjectionStore, MemoryBudgetIsOneCacheForBlocksAndMemtables) {
   EXPECT_NE(st.find("of 8388608"), std::string::npos) << st;   // memtables: half
 }
 
+TEST(ProjectionStore, FoldCacheSizeDoesNotChangeResults) {
+  // The overlay keeps values between batches (cache); evicting more or less must not matter.
+  auto evs = testing::make_events(20000, 77);
+  std::vector<std::string> digests;
+  for (uint64_t cache : {uint64_t{0}, uint64_t{4096}, uint64_t{8} << 20}) {
+    testing::temp_dir d;
+    store_options o;
+    o.on_stale = stale_policy::reset;
+    o.fold_cache_bytes = cache;
+    auto s = open_store(d.path(), testing::test_models(), o);
+    for (size_t i = 0; i < evs.size(); i += 700) {
+      fold_batch b(*s, {s->live("kv"), s->live("counts")}, durability::wal);
+      for (size_t j = i; j < std::min(evs.size(), i + 700); ++j) {
+        events::stored_event e{{0, static_cast<int64_t>(j)}, evs[j]};
+        ASSERT_TRUE(b.apply(e));
+      }
+      ASSERT_TRUE(b.commit());
+    }
+    digests.push_back(s->digest("kv").value() + s->digest("counts").value());
+  }
+  EXPECT_EQ(digests[0], digests[1]);
+  EXPECT_EQ(digests[0], digests[2]);
+}
+
+TEST(ProjectionStoreDeathTest, TwoBatchesOnOneGenerationAbort) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch first(*s, {s->live("kv")}, durability::wal);
+  EXPECT_DEATH(fold_batch second(*s, {s->live("kv")}, durability::wal), "");
+}
+
 }  // namespace
 }  // namespace roms::projections
