@@ -484,6 +484,23 @@ result_msg<void> rule_runner::run_until_end() {
   return run_loop(true, st.value().end_offsets);
 }
 
+result_msg<void> rule_runner::replay(std::vector<int64_t> from) {
+  const bool was_running = running();
+  stop();
+  if (from.empty()) {
+    auto st = log_.stats();
+    if (!st) return error_info{st.error(), "rule runner: cannot read the log"};
+    from.assign(st.value().end_offsets.size(), 0);
+  }
+  BOOST_OUTCOME_TRY(reset_rule_position(opts_.state_dir, std::move(from)));
+  {
+    std::lock_guard lk(mu_);
+    opened_ = false;  // reload the position
+  }
+  if (was_running) return start();
+  return success();
+}
+
 bool rule_runner::wait_for(events::log_position p, std::chrono::milliseconds timeout) {
   std::unique_lock lk(mu_);
   auto part = static_cast<size_t>(p.partition);

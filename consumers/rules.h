@@ -108,6 +108,12 @@ class rule_runner {
   // caller's thread (the projection runner must be running). For tests and tools.
   result_msg<void> run_until_end();
 
+  // Evaluates again from `from` (next offset per partition; empty = 0 everywhere): the ops
+  // "replay the rules" (after a projection rebuild, say). Stops the thread if it runs, stores
+  // the position (the origin is kept: history still triggers nothing) and starts it again if
+  // it was running. Everything already emitted comes out as duplicates, nothing new.
+  result_msg<void> replay(std::vector<int64_t> from = {});
+
   // True once the runner has evaluated the event at `p` and its appends are durable (or `p`
   // is before the origin). Blocks up to `timeout`.
   bool wait_for(events::log_position p, std::chrono::milliseconds timeout);
