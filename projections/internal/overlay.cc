@@ -24,7 +24,7 @@ overlay::entry& overlay::dirty_slot(std::string_view key) {
   e.stamp = batch_;
   if (!e.dirty) {
     e.dirty = true;
-    dirty_keys_.insert(std::string_view(it->first));
+    dirty_keys_.emplace(std::string_view(it->first), &e);
   }
   return e;
 }
@@ -89,15 +89,15 @@ void overlay::scan(std::string_view begin, std::string_view end,
   auto ov = dirty_keys_.lower_bound(lower);
   for (;;) {
     bool db_ok = it->Valid();
-    bool ov_ok = ov != dirty_keys_.end() && *ov < std::string_view(upper);
+    bool ov_ok = ov != dirty_keys_.end() && ov->first < std::string_view(upper);
     if (!db_ok && !ov_ok) break;
     std::string_view db_key = db_ok ? std::string_view(it->key().data(), it->key().size())
                                     : std::string_view();
-    if (ov_ok && (!db_ok || *ov <= db_key)) {
-      bool same = db_ok && *ov == db_key;
-      const entry& e = map_.find(*ov)->second;
+    if (ov_ok && (!db_ok || ov->first <= db_key)) {
+      bool same = db_ok && ov->first == db_key;
+      const entry& e = *ov->second;
       if (e.value) {
-        if (!f(*ov, *e.value)) return;
+        if (!f(ov->first, *e.value)) return;
       }
       ++ov;
       if (same) it->Next();
@@ -111,8 +111,8 @@ void overlay::scan(std::string_view begin, std::string_view end,
 
 size_t overlay::write_to(rocksdb::WriteBatch& wb) const {
   // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
-  for (std::string_view k : dirty_keys_) {
-    const entry& e = map_.find(k)->second;
+  for (const auto& [k, ep] : dirty_keys_) {
+    const entry& e = *ep;
     if (e.value) {
       wb.Put(cf_, rocksdb::Slice(k.data(), k.size()), *e.value);
     } else {
@@ -123,7 +123,7 @@ size_t overlay::write_to(rocksdb::WriteBatch& wb) const {
 }
 
 void overlay::committed(size_t keep_bytes) {
-  for (std::string_view k : dirty_keys_) map_.find(k)->second.dirty = false;
+  for (auto& [k, e] : dirty_keys_) e->dirty = false;
   dirty_keys_.clear();
   error_.reset();
   evict(keep_bytes);

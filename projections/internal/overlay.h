@@ -18,7 +18,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <set>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -78,7 +78,8 @@ class overlay final : public fold_context {
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;
   map_type map_;
-  std::set<std::string_view> dirty_keys_;  // keys of map_ written since the last commit
+  // Keys of map_ written since the last commit, sorted, with their entries (nodes never move).
+  std::map<std::string_view, entry*> dirty_keys_;
   size_t bytes_ = 0;
   uint64_t batch_ = 1;
   std::optional<std::string> error_;
