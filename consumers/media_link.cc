@@ -41,7 +41,8 @@ result_msg<std::unique_ptr<media_signer>> media_signer::open(
     const std::filesystem::path& media_dir) {
   std::error_code ec;
   std::filesystem::create_directories(media_dir, ec);
-  if (ec) return error_info{errc::io_error, "cannot create " + media_dir.string() + ": " + ec.message()};
+  if (ec)
+    return error_info{errc::io_error, "cannot create " + media_dir.string() + ": " + ec.message()};
   const auto key_file = media_dir / ".link-key";
   std::string key;
   {
@@ -55,8 +56,8 @@ result_msg<std::unique_ptr<media_signer>> media_signer::open(
     const auto tmp = media_dir / ".link-key.tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return error_info{errc::io_error, "cannot write " + tmp.string()};
-    bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-              ::fsync(fd) == 0;
+    bool ok =
+        ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
     ::close(fd);
     if (!ok) return error_info{errc::io_error, "cannot write " + tmp.string()};
     std::filesystem::rename(tmp, key_file, ec);

@@ -48,16 +48,23 @@ bool is_http_url(std::string_view u) {
 
 std::string_view to_string(channel_state s) {
   switch (s) {
-    case channel_state::connected: return "connected";
-    case channel_state::pairing: return "pairing";
-    case channel_state::disconnected: break;
+    case channel_state::connected:
+      return "connected";
+    case channel_state::pairing:
+      return "pairing";
+    case channel_state::disconnected:
+      break;
   }
   return "disconnected";
 }
 
 outbox::outbox(events::event_log& log, std::shared_ptr<projections::projection_store> store,
                projection_runner& runner, channel& ch, const clock& clk, outbox_options o)
-    : log_(log), store_(std::move(store)), runner_(runner), ch_(ch), clk_(clk),
+    : log_(log),
+      store_(std::move(store)),
+      runner_(runner),
+      ch_(ch),
+      clk_(clk),
       opts_(std::move(o)) {
   counters_.gateway = std::string(ch_.name());
   register_metrics();
@@ -176,8 +183,8 @@ result_msg<events::append_result> outbox::append(events::envelope e) {
   return a;
 }
 
-events::envelope outbox::make_event(const message_record& m, std::string id,
-                                    std::string_view type, std::string payload) const {
+events::envelope outbox::make_event(const message_record& m, std::string id, std::string_view type,
+                                    std::string payload) const {
   events::envelope e;
   e.id = std::move(id);
   e.type = std::string(type);
@@ -221,12 +228,14 @@ result_msg<void> outbox::record_failure(const message_record& m, int64_t attempt
     if (counts_failure && failures >= opts_.max_failures) {
       f.retryable = false;
       f.code = "gave_up";
-      f.error = "gave up after " + std::to_string(failures) + " failed attempts; last: " + e.message;
+      f.error =
+          "gave up after " + std::to_string(failures) + " failed attempts; last: " + e.message;
     } else {
       f.retryable = true;
       if (e.what == kind::disconnected) f.code = "disconnected";
       auto delay = counts_failure ? backoff(m.id, failures) : std::chrono::milliseconds(0);
-      f.retry_at = format_rfc3339(now + std::chrono::duration_cast<std::chrono::microseconds>(delay));
+      f.retry_at =
+          format_rfc3339(now + std::chrono::duration_cast<std::chrono::microseconds>(delay));
     }
   } else {
     f.retryable = false;
@@ -271,14 +280,14 @@ result_msg<void> outbox::refresh_status(const projections::read_view& v, bool fo
   {
     std::lock_guard lk(mu_);
     if (st.state != state_) {
-      note(std::string(ch_.name()) + " is " + std::string(to_string(st.state)) + " (" +
-           st.detail + ")");
+      note(std::string(ch_.name()) + " is " + std::string(to_string(st.state)) + " (" + st.detail +
+           ")");
     }
     state_ = st.state;
     detail_ = st.detail;
   }
   next_status_ = now + (st.state == channel_state::connected ? opts_.status_every_connected
-                                                            : opts_.status_every_disconnected);
+                                                             : opts_.status_every_disconnected);
   const std::string status(to_string(st.state));
   if (recorded && recorded->status == status && recorded->gateway == ch_.name()) return success();
   events::whatsapp_status_changed c;
@@ -300,7 +309,8 @@ result_msg<void> outbox::refresh_status(const projections::read_view& v, bool fo
 result_msg<void> outbox::resolve_in_doubt(const message_record& m, outbox_pass& rep) {
   const timestamp now = clk_.now();
   const int64_t since_us = to_micros(now) - m.sending_us;
-  if (since_us < std::chrono::duration_cast<std::chrono::microseconds>(opts_.in_doubt_grace).count()) {
+  if (since_us <
+      std::chrono::duration_cast<std::chrono::microseconds>(opts_.in_doubt_grace).count()) {
     ++rep.in_doubt_waiting;
     return success();
   }
@@ -334,12 +344,15 @@ result_msg<void> outbox::resolve_in_doubt(const message_record& m, outbox_pass& 
     // it was not sent.
     auto f = record_failure(
         m, m.attempts,
-        make_error(kind::retryable, "not_sent", "the gateway answered with an error and does not have the message"),
+        make_error(kind::retryable, "not_sent",
+                   "the gateway answered with an error and does not have the message"),
         rep, true);
     if (!f) return f.error();
     resolution = "not_sent";
   } else if (lr.what == lookup_result::kind::unavailable &&
-             since_us < std::chrono::duration_cast<std::chrono::microseconds>(opts_.in_doubt_give_up).count()) {
+             since_us <
+                 std::chrono::duration_cast<std::chrono::microseconds>(opts_.in_doubt_give_up)
+                     .count()) {
     ++rep.in_doubt_waiting;
     return success();  // ask again on a later pass
   } else {
@@ -347,7 +360,8 @@ result_msg<void> outbox::resolve_in_doubt(const message_record& m, outbox_pass& 
         m, m.attempts,
         make_error(kind::unknown_delivery, "unknown_delivery",
                    "unknown delivery: the attempt was interrupted after the request may have "
-                   "reached " + std::string(ch_.name()) + " (" + lr.detail +
+                   "reached " +
+                       std::string(ch_.name()) + " (" + lr.detail +
                        "); not resent automatically — check with the customer, then retry it"),
         rep, false);
     if (!f) return f.error();
@@ -370,7 +384,8 @@ result_msg<void> outbox::dispatch(const message_record& m, const projections::re
   const int64_t attempt = m.attempts + 1;
 
   if (opts_.max_age.count() > 0 &&
-      now_us - m.created_us > std::chrono::duration_cast<std::chrono::microseconds>(opts_.max_age).count()) {
+      now_us - m.created_us >
+          std::chrono::duration_cast<std::chrono::microseconds>(opts_.max_age).count()) {
     return record_failure(
         m, attempt,
         make_error(kind::rejected, "expired",
@@ -403,15 +418,16 @@ result_msg<void> outbox::dispatch(const message_record& m, const projections::re
     } else if (is_http_url(m.media->url)) {
       om.media_link = m.media->url;
     } else {
-      return record_failure(
-          m, attempt, make_error(kind::rejected, "invalid", "media without a file or a URL"), rep,
-          false);
+      return record_failure(m, attempt,
+                            make_error(kind::rejected, "invalid", "media without a file or a URL"),
+                            rep, false);
     }
   }
   const int64_t last_in = projections::messages_query::last_inbound_us(v, m.customer_id, m.to);
   om.window_open =
       last_in > 0 &&
-      now_us - last_in < std::chrono::duration_cast<std::chrono::microseconds>(opts_.customer_window).count();
+      now_us - last_in <
+          std::chrono::duration_cast<std::chrono::microseconds>(opts_.customer_window).count();
 
   // 1. The attempt, durable before anything leaves.
   events::message_sending s;

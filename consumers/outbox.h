@@ -119,7 +119,7 @@ struct outbox_pass {
   size_t duplicates = 0;  // attempts the log already had (replay, stale read model)
   size_t in_doubt_resolved = 0;
   size_t in_doubt_waiting = 0;
-  size_t due = 0;          // messages due at the start of the pass
+  size_t due = 0;  // messages due at the start of the pass
   bool connected = false;
   std::string waiting;  // why the pass did nothing ("" = it did what it could)
 };
@@ -164,8 +164,8 @@ class outbox {
   result_msg<outbox_pass> pass();
   void loop();
   result_msg<void> refresh_status(const projections::read_view& v, bool force);
-  result_msg<void> dispatch(const projections::message_record& m,
-                            const projections::read_view& v, outbox_pass& rep);
+  result_msg<void> dispatch(const projections::message_record& m, const projections::read_view& v,
+                            outbox_pass& rep);
   result_msg<void> resolve_in_doubt(const projections::message_record& m, outbox_pass& rep);
   result_msg<events::append_result> append(events::envelope e);
   events::envelope make_event(const projections::message_record& m, std::string id,

@@ -62,8 +62,9 @@ send_error classify(int status, const graph_error& g) {
     return err(kind::disconnected, "token_refused", what);
   if (g.code == 131047)
     return err(kind::rejected, "outside_window",
-               what + " — more than 24 hours since the customer's last message; only an "
-                      "approved template can go");
+               what +
+                   " — more than 24 hours since the customer's last message; only an "
+                   "approved template can go");
   if (status == 429 || one_of(g.code, {4, 80007, 130429, 131048, 131056}))
     return err(kind::retryable, "rate_limited", what);
   if (status >= 500 || one_of(g.code, {1, 2, 131000, 131016, 133004}))
@@ -116,8 +117,8 @@ cloud_api_channel::request_body(const outbound_message& m) const {
     }
     json::object t;
     t["name"] = m.wa_template->name;
-    t["language"] = json::object{
-        {"code", m.wa_template->language.empty() ? "id" : m.wa_template->language}};
+    t["language"] =
+        json::object{{"code", m.wa_template->language.empty() ? "id" : m.wa_template->language}};
     if (!m.wa_template->params.empty()) {
       json::array params;
       for (const auto& p : m.wa_template->params)
@@ -146,8 +147,8 @@ cloud_api_channel::request_body(const outbound_message& m) const {
 send_result cloud_api_channel::send(const outbound_message& m) {
   auto body = request_body(m);
   if (!body) return body.error();
-  auto c = call(o_, "POST", o_.base_url + "/" + internal::url_encode(o_.phone_number_id) +
-                                "/messages");
+  auto c =
+      call(o_, "POST", o_.base_url + "/" + internal::url_encode(o_.phone_number_id) + "/messages");
   c.headers.emplace_back("Content-Type", "application/json");
   c.body = std::move(body).value();
   http_outcome r = internal::perform(c);
@@ -179,8 +180,9 @@ channel_status cloud_api_channel::status() {
     s.detail = "ROMS_WA_CLOUD_TOKEN and ROMS_WA_CLOUD_PHONE_ID must be set";
     return s;
   }
-  auto c = call(o_, "GET", o_.base_url + "/" + internal::url_encode(o_.phone_number_id) +
-                               "?fields=id,display_phone_number");
+  auto c = call(o_, "GET",
+                o_.base_url + "/" + internal::url_encode(o_.phone_number_id) +
+                    "?fields=id,display_phone_number");
   http_outcome r = internal::perform(c);
   if (r.failure != transport_failure::none) {
     s.detail = "Cloud API unreachable: " + r.error;
@@ -199,7 +201,7 @@ channel_status cloud_api_channel::status() {
   }
   auto g = parse_graph_error(r.body);
   s.detail = (r.status == 401 || g.code == 190) ? "access token refused"
-                                                 : "Cloud API answered " + std::to_string(r.status);
+                                                : "Cloud API answered " + std::to_string(r.status);
   return s;
 }
 

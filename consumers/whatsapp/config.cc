@@ -23,7 +23,6 @@ std::string env(const char* name) {
 
 }  // namespace
 
-
 whatsapp_config whatsapp_config::from_env() {
   whatsapp_config c;
   if (auto g = env("ROMS_WHATSAPP"); !g.empty()) c.gateway = g;

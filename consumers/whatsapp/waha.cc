@@ -108,9 +108,9 @@ send_result waha_channel::send(const outbound_message& m) {
   std::string path;
   if (m.media && !m.media_link.empty()) {
     const bool image = m.media->mime_type.starts_with("image/");
-    json::object file{{"mimetype", m.media->mime_type.empty() ? "application/octet-stream"
-                                                               : m.media->mime_type},
-                      {"url", m.media_link}};
+    json::object file{
+        {"mimetype", m.media->mime_type.empty() ? "application/octet-stream" : m.media->mime_type},
+        {"url", m.media_link}};
     if (!m.media->filename.empty()) file["filename"] = m.media->filename;
     b["file"] = std::move(file);
     if (!m.body.empty()) b["caption"] = m.body;
@@ -147,8 +147,7 @@ send_result waha_channel::send(const outbound_message& m) {
 
 channel_status waha_channel::status() {
   channel_status s;
-  auto r = internal::perform(
-      call(o_, "GET", "/api/sessions/" + internal::url_encode(o_.session)));
+  auto r = internal::perform(call(o_, "GET", "/api/sessions/" + internal::url_encode(o_.session)));
   if (r.failure != transport_failure::none) {
     s.detail = "WAHA unreachable: " + r.error;
     return s;
@@ -206,15 +205,15 @@ lookup_result waha_channel::find_sent(const outbound_message& m, timestamp sent_
     out.detail = "recipient is not an E.164 phone number";
     return out;
   }
-  auto r = internal::perform(call(o_, "GET",
-                                  "/api/" + internal::url_encode(o_.session) + "/chats/" +
-                                      internal::url_encode(chat) + "/messages?limit=" +
-                                      std::to_string(o_.lookup_limit) + "&downloadMedia=false"));
+  auto r = internal::perform(
+      call(o_, "GET",
+           "/api/" + internal::url_encode(o_.session) + "/chats/" + internal::url_encode(chat) +
+               "/messages?limit=" + std::to_string(o_.lookup_limit) + "&downloadMedia=false"));
   if (r.failure != transport_failure::none || r.status >= 500 || r.status == 401 ||
       r.status == 403 || r.status == 422) {
     out.what = lookup_result::kind::unavailable;
-    out.detail = r.failure != transport_failure::none ? "WAHA unreachable: " + r.error
-                                                      : answer_excerpt(r);
+    out.detail =
+        r.failure != transport_failure::none ? "WAHA unreachable: " + r.error : answer_excerpt(r);
     return out;
   }
   if (r.status < 200 || r.status >= 300) {
@@ -235,7 +234,9 @@ lookup_result waha_channel::find_sent(const outbound_message& m, timestamp sent_
     const auto* from_me = field(e, "fromMe");
     if (!from_me || !from_me->is_bool() || !from_me->as_bool()) continue;
     const auto* ts = field(e, "timestamp");
-    int64_t t = ts && ts->is_int64() ? ts->as_int64() : (ts && ts->is_uint64() ? static_cast<int64_t>(ts->as_uint64()) : 0);
+    int64_t t = ts && ts->is_int64()
+                    ? ts->as_int64()
+                    : (ts && ts->is_uint64() ? static_cast<int64_t>(ts->as_uint64()) : 0);
     if (t != 0 && t < after_s) continue;
     if (string_field(e, "body") != m.body) continue;
     out.what = lookup_result::kind::found;

@@ -32,8 +32,8 @@
 namespace roms::consumers::whatsapp {
 
 struct waha_options {
-  std::string base_url;            // ROMS_WAHA_URL, e.g. "http://127.0.0.1:3000"
-  std::string api_key;             // ROMS_WAHA_API_KEY (X-Api-Key); empty: none sent
+  std::string base_url;             // ROMS_WAHA_URL, e.g. "http://127.0.0.1:3000"
+  std::string api_key;              // ROMS_WAHA_API_KEY (X-Api-Key); empty: none sent
   std::string session = "default";  // ROMS_WAHA_SESSION. Default: "default"
   // Default: 5 s to connect, 30 s per request.
   std::chrono::milliseconds connect_timeout{5'000};

@@ -35,8 +35,8 @@ namespace roms::consumers::whatsapp {
 
 struct status_update {
   std::string gateway_message_id;
-  std::string status;  // sent | delivered | read | failed
-  std::string error;   // failed: the gateway's reason
+  std::string status;     // sent | delivered | read | failed
+  std::string error;      // failed: the gateway's reason
   std::string reference;  // Cloud API biz_opaque_callback_data ("roms:<message_id>:<attempt>")
   std::string recipient;  // E.164 when known
   int64_t time_s = 0;     // the gateway's time, Unix seconds (0: unknown)
@@ -55,8 +55,8 @@ struct inbound_message {
 };
 
 struct session_update {
-  std::string status;  // connected | disconnected | pairing
-  std::string detail;  // the gateway's word ("WORKING")
+  std::string status;   // connected | disconnected | pairing
+  std::string detail;   // the gateway's word ("WORKING")
   int64_t time_ms = 0;  // when it changed (WAHA statuses[]), 0: unknown
 };
 

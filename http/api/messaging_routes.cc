@@ -121,8 +121,8 @@ json::object message_json(const message_record& m) {
 // ---------------------------------------------------------------- reads
 
 bool valid_status(std::string_view s) {
-  for (std::string_view v : {"queued", "sending", "sent", "delivered", "read", "failed",
-                             "received"})
+  for (std::string_view v :
+       {"queued", "sending", "sent", "delivered", "read", "failed", "received"})
     if (s == v) return true;
   return false;
 }
@@ -135,8 +135,7 @@ void list_messages(context& ctx, request&& req, responder out) {
   f.direction = std::string(req.query_param("direction"));
   if (!f.status.empty() && !valid_status(f.status))
     return internal::answer_bad_param(
-        out, "status",
-        "status: one of queued, sending, sent, delivered, read, failed, received");
+        out, "status", "status: one of queued, sending, sent, delivered, read, failed, received");
   if (!f.direction.empty() && f.direction != "outbound" && f.direction != "inbound")
     return internal::answer_bad_param(out, "direction", "direction: outbound or inbound");
   auto limit = internal::parse_limit(req, out);
@@ -155,8 +154,9 @@ void list_messages(context& ctx, request&& req, responder out) {
       for (const auto& m : page.items) items.push_back(message_json(m));
       std::string next = internal::make_cursor(sig, page.next_cursor);
       out.respond(json_answer(
-          200, json::object{{"items", std::move(items)},
-                            {"next_cursor", next.empty() ? json::value(nullptr) : json::value(next)}}));
+          200,
+          json::object{{"items", std::move(items)},
+                       {"next_cursor", next.empty() ? json::value(nullptr) : json::value(next)}}));
     });
   });
 }
@@ -181,11 +181,12 @@ void retry_message(context& ctx, request&& req, path_params&& p, responder out) 
     auto v = ctx.store->view("messages");
     if (!v) return internal::answer_error(out, v.error());
     auto m = projections::messages_query::get(*v.value(), id);
-    if (!m || m->direction != "outbound") return internal::answer_not_found(out, "no outbound message " + id);
+    if (!m || m->direction != "outbound")
+      return internal::answer_not_found(out, "no outbound message " + id);
     if (m->status != "failed") {
-      return out.respond(error_response(409, "invalid_transition",
-                                        "only a failed message can be retried (it is " +
-                                            m->status + ")"));
+      return out.respond(
+          error_response(409, "invalid_transition",
+                         "only a failed message can be retried (it is " + m->status + ")"));
     }
     events::message_retry_requested r;
     r.message_id = id;
@@ -271,8 +272,8 @@ void serve_media(context& ctx, request&& req, path_params&& p, responder out) {
   std::string sha(p["sha256"]);
   const bool signed_link = req.has_query_param("sig") || req.has_query_param("exp");
   if (signed_link) {
-    if (!ctx.media || !ctx.media->verify(sha, req.query_param("exp"), req.query_param("sig"),
-                                         ctx.clk->now()))
+    if (!ctx.media ||
+        !ctx.media->verify(sha, req.query_param("exp"), req.query_param("sig"), ctx.clk->now()))
       return out.respond(
           error_response(403, "invalid_signature", "the media link is invalid or has expired"));
   } else if (!require(ctx, req, out, access::read)) {
@@ -290,7 +291,8 @@ void serve_media(context& ctx, request&& req, path_params&& p, responder out) {
     std::string body(std::istreambuf_iterator<char>(in), {});
     response r;
     r.content_type = sniff_content_type(body);
-    r.headers.emplace_back("Cache-Control", signed_link ? "private, max-age=300" : "private, max-age=86400");
+    r.headers.emplace_back("Cache-Control",
+                           signed_link ? "private, max-age=300" : "private, max-age=86400");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.body = std::move(body);
     out.respond(std::move(r));
@@ -387,7 +389,8 @@ std::vector<events::envelope> to_events(context& ctx, std::string_view gateway,
       s.gateway_message_id = u.gateway_message_id;
       s.attempt = m->attempts;
       s.via = "webhook";
-      e.id = consumers::derived_event_id("message.sent.webhook:" + m->id + ":" + u.gateway_message_id);
+      e.id =
+          consumers::derived_event_id("message.sent.webhook:" + m->id + ":" + u.gateway_message_id);
       e.type = std::string(events::message_sent::kType);
       e.payload = events::encode_payload(s);
     } else if (u.status == "delivered" || u.status == "read") {
@@ -402,8 +405,7 @@ std::vector<events::envelope> to_events(context& ctx, std::string_view gateway,
       e.id = consumers::derived_event_id("message." + u.status + ":" + m->id);
       if (u.status == "delivered") {
         e.type = std::string(events::message_delivered::kType);
-        e.payload = events::encode_payload(
-            events::message_delivered{m->id, u.gateway_message_id});
+        e.payload = events::encode_payload(events::message_delivered{m->id, u.gateway_message_id});
       } else {
         e.type = std::string(events::message_read::kType);
         e.payload = events::encode_payload(events::message_read{m->id, u.gateway_message_id});
@@ -482,8 +484,7 @@ std::vector<events::envelope> to_events(context& ctx, std::string_view gateway,
   return out;
 }
 
-void process(std::shared_ptr<hook_state> st, std::string gateway, std::string body,
-             responder out) {
+void process(std::shared_ptr<hook_state> st, std::string gateway, std::string body, responder out) {
   internal::defer([st, gateway, body = std::move(body), out] {
     context& ctx = *st->ctx;
     auto parsed = gateway == "cloud" ? consumers::whatsapp::parse_cloud_webhook(body)
@@ -539,13 +540,13 @@ bool refuse_unsigned(const hook_state& st, std::string_view gateway, std::string
 
 void cloud_verify(const std::shared_ptr<hook_state>& st, request&& req, responder out) {
   const auto& cfg = st->ctx->cfg;
-  const bool ok = req.query_param("hub.mode") == "subscribe" && !cfg.wa_cloud_verify_token.empty() &&
-                  internal::constant_time_equal(req.query_param("hub.verify_token"),
-                                                cfg.wa_cloud_verify_token);
+  const bool ok =
+      req.query_param("hub.mode") == "subscribe" && !cfg.wa_cloud_verify_token.empty() &&
+      internal::constant_time_equal(req.query_param("hub.verify_token"), cfg.wa_cloud_verify_token);
   if (!ok) {
     st->count("cloud", "verify_refused");
-    return out.respond(error_response(403, "forbidden",
-                                      "hub.verify_token does not match ROMS_WA_CLOUD_VERIFY_TOKEN"));
+    return out.respond(error_response(
+        403, "forbidden", "hub.verify_token does not match ROMS_WA_CLOUD_VERIFY_TOKEN"));
   }
   st->count("cloud", "verified");
   response r;
@@ -571,8 +572,7 @@ void waha_hook(const std::shared_ptr<hook_state>& st, request&& req, responder o
   auto algorithm = req.header("X-Webhook-Hmac-Algorithm");
   const bool valid = (algorithm.empty() || algorithm == "sha512") &&
                      internal::verify_hmac_sha512_hex(key, req.body, req.header("X-Webhook-Hmac"));
-  if (refuse_unsigned(*st, "waha", key, "ROMS_WAHA_HMAC_KEY", valid, "X-Webhook-Hmac", out))
-    return;
+  if (refuse_unsigned(*st, "waha", key, "ROMS_WAHA_HMAC_KEY", valid, "X-Webhook-Hmac", out)) return;
   if (st->ctx->cfg.read_only || !st->ctx->log)
     return out.respond(error_response(403, "read_only", "this server is read-only"));
   process(st, "waha", std::move(req.body), std::move(out));

@@ -271,8 +271,7 @@ bool messages_projection::wants(std::string_view type) const {
          type == events::message_sent::kType || type == events::message_delivered::kType ||
          type == events::message_read::kType || type == events::message_failed::kType ||
          type == events::message_retry_requested::kType ||
-         type == events::message_received::kType ||
-         type == events::whatsapp_status_changed::kType;
+         type == events::message_received::kType || type == events::whatsapp_status_changed::kType;
 }
 
 result_msg<void> messages_projection::apply(const events::stored_event& e, fold_context& ctx) {

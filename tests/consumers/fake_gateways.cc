@@ -54,7 +54,8 @@ http::response graph_error(int status, int64_t code, std::string message) {
 }
 
 http::response waha_error(int status, std::string message) {
-  return answer(status, json::object{{"statusCode", status}, {"message", message},
+  return answer(status, json::object{{"statusCode", status},
+                                     {"message", message},
                                      {"error", status == 401 ? "Unauthorized" : "Error"}});
 }
 
@@ -79,7 +80,12 @@ bool all_digits(const std::string& s) {
 
 // A 1×1 PNG.
 const std::string& tiny_png() {
-  static const unsigned char bytes[] = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+  static const unsigned char bytes[] = {
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+      0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+      0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+      0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99,
+      0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
   static const std::string png(reinterpret_cast<const char*>(bytes), sizeof bytes);
   return png;
 }
@@ -89,8 +95,8 @@ std::string base64(const std::string& in) {
   std::string out;
   size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) |
-                 uint8_t(in[i + 2]);
+    uint32_t v =
+        (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
     for (int s = 18; s >= 0; s -= 6) out.push_back(a[(v >> s) & 63]);
   }
   if (i + 1 == in.size()) {
@@ -225,8 +231,10 @@ std::optional<http::response> waha_validate(state& st, const http::request& req,
   {
     std::lock_guard lk(st.mu);
     if (st.session_status != "WORKING")
-      return waha_error(422, "Session status is not as expected. Try again later or restart the "
-                             "session. Session status: " + st.session_status);
+      return waha_error(422,
+                        "Session status is not as expected. Try again later or restart the "
+                        "session. Session status: " +
+                            st.session_status);
   }
   return std::nullopt;
 }
@@ -235,20 +243,22 @@ json::value waha_message_json(const state& st, const fake_gateway::accepted_mess
   std::string short_id = m.id.substr(m.id.rfind('_') + 1);
   if (st.o.noweb_ids) {
     std::string remote = m.to.substr(0, m.to.find('@')) + "@s.whatsapp.net";
-    return json::object{{"key", json::object{{"remoteJid", remote}, {"fromMe", true}, {"id", short_id}}},
-                        {"message", json::object{{"conversation", m.text}}},
-                        {"messageTimestamp", std::to_string(m.timestamp_s)},
-                        {"status", "PENDING"}};
+    return json::object{
+        {"key", json::object{{"remoteJid", remote}, {"fromMe", true}, {"id", short_id}}},
+        {"message", json::object{{"conversation", m.text}}},
+        {"messageTimestamp", std::to_string(m.timestamp_s)},
+        {"status", "PENDING"}};
   }
-  return json::object{{"id", json::object{{"fromMe", true}, {"remote", m.to}, {"id", short_id},
-                                          {"_serialized", m.id}}},
-                      {"timestamp", m.timestamp_s},
-                      {"from", "6281100000000@c.us"},
-                      {"fromMe", true},
-                      {"to", m.to},
-                      {"body", m.text},
-                      {"hasMedia", m.type != "text"},
-                      {"ack", 1}};
+  return json::object{
+      {"id",
+       json::object{{"fromMe", true}, {"remote", m.to}, {"id", short_id}, {"_serialized", m.id}}},
+      {"timestamp", m.timestamp_s},
+      {"from", "6281100000000@c.us"},
+      {"fromMe", true},
+      {"to", m.to},
+      {"body", m.text},
+      {"hasMedia", m.type != "text"},
+      {"ack", 1}};
 }
 
 }  // namespace
@@ -308,8 +318,8 @@ void handle_send(std::shared_ptr<state> st, http::request&& req, http::responder
     m.id = cloud ? "wamid.FAKE" + std::string(hex) : "true_" + m.to + "_3EB0" + hex;
     if (cloud) {
       ok = answer(200, json::object{{"messaging_product", "whatsapp"},
-                                    {"contacts", json::array{json::object{{"input", m.to},
-                                                                          {"wa_id", m.to}}}},
+                                    {"contacts",
+                                     json::array{json::object{{"input", m.to}, {"wa_id", m.to}}}},
                                     {"messages", json::array{json::object{{"id", m.id}}}}});
     } else {
       ok = answer(201, waha_message_json(*st, m));
@@ -335,9 +345,14 @@ json::object stats_json(const state& st) {
   for (const auto& m : st.accepted) {
     json::array params;
     for (const auto& p : m.template_params) params.push_back(json::value(p));
-    msgs.push_back(json::object{{"id", m.id}, {"to", m.to}, {"type", m.type}, {"text", m.text},
-                                {"template", m.template_name}, {"params", std::move(params)},
-                                {"link", m.link}, {"reference", m.reference},
+    msgs.push_back(json::object{{"id", m.id},
+                                {"to", m.to},
+                                {"type", m.type},
+                                {"text", m.text},
+                                {"template", m.template_name},
+                                {"params", std::move(params)},
+                                {"link", m.link},
+                                {"reference", m.reference},
                                 {"timestamp", m.timestamp_s}});
   }
   json::array violations;
@@ -379,13 +394,15 @@ result_msg<void> fake_gateway::start() {
         const auto* f = o.if_contains(k);
         return f && f->is_int64() ? f->as_int64() : def;
       };
-      if (o.contains("fail_next")) fail_next(static_cast<int>(num("fail_next", 0)), static_cast<int>(num("status", 500)));
+      if (o.contains("fail_next"))
+        fail_next(static_cast<int>(num("fail_next", 0)), static_cast<int>(num("status", 500)));
       if (o.contains("hang_next")) {
         const auto* s = o.if_contains("store");
-        hang_next(static_cast<int>(num("hang_next", 0)), std::chrono::milliseconds(num("ms", 60'000)),
-                  s && s->is_bool() && s->as_bool());
+        hang_next(static_cast<int>(num("hang_next", 0)),
+                  std::chrono::milliseconds(num("ms", 60'000)), s && s->is_bool() && s->as_bool());
       }
-      if (const auto* c = o.if_contains("connected"); c && c->is_bool()) set_connected(c->as_bool());
+      if (const auto* c = o.if_contains("connected"); c && c->is_bool())
+        set_connected(c->as_bool());
       if (const auto* s = o.if_contains("session_status"); s && s->is_string())
         set_session_status(std::string(s->as_string()));
       if (const auto* w = o.if_contains("window"); w && w->is_string()) {
@@ -433,8 +450,8 @@ result_msg<void> fake_gateway::start() {
         ++st->send_requests;
         st->cv.notify_all();
       }
-      return out.respond(violation(*st, waha_error(401, "Unauthorized"),
-                                   "waha: missing or wrong X-Api-Key"));
+      return out.respond(
+          violation(*st, waha_error(401, "Unauthorized"), "waha: missing or wrong X-Api-Key"));
     }
     for (std::string_view ep : {"sendText", "sendImage", "sendFile"}) {
       if (path == "/api/" + std::string(ep)) {
@@ -452,7 +469,8 @@ result_msg<void> fake_gateway::start() {
                                                                       {"pushName", "Toko Fake"}}},
                                                   {"engine", json::object{{"engine", "WEBJS"}}}}));
     }
-    if (path.starts_with("/api/sessions/")) return out.respond(waha_error(404, "Session not found"));
+    if (path.starts_with("/api/sessions/"))
+      return out.respond(waha_error(404, "Session not found"));
     if (path == "/api/" + st->o.session + "/auth/qr" && req.method == "GET") {
       std::string status;
       {
@@ -460,16 +478,18 @@ result_msg<void> fake_gateway::start() {
         status = st->session_status;
       }
       if (status != "SCAN_QR_CODE")
-        return out.respond(waha_error(422, "Can get QR code only in SCAN_QR_CODE status. The "
-                                           "current status is " + status));
+        return out.respond(waha_error(422,
+                                      "Can get QR code only in SCAN_QR_CODE status. The "
+                                      "current status is " +
+                                          status));
       if (req.header("Accept").find("image/png") != std::string_view::npos) {
         http::response r;
         r.content_type = "image/png";
         r.body = tiny_png();
         return out.respond(std::move(r));
       }
-      return out.respond(answer(200, json::object{{"mimetype", "image/png"},
-                                                  {"data", base64(tiny_png())}}));
+      return out.respond(
+          answer(200, json::object{{"mimetype", "image/png"}, {"data", base64(tiny_png())}}));
     }
     const std::string chats = "/api/" + st->o.session + "/chats/";
     if (path.starts_with(chats) && path.ends_with("/messages") && req.method == "GET") {
@@ -478,7 +498,8 @@ result_msg<void> fake_gateway::start() {
       if (auto l = req.query_param("limit"); !l.empty()) limit = std::stoul(std::string(l));
       json::array out_msgs;
       std::lock_guard lk(st->mu);
-      for (auto it = st->accepted.rbegin(); it != st->accepted.rend() && out_msgs.size() < limit; ++it) {
+      for (auto it = st->accepted.rbegin(); it != st->accepted.rend() && out_msgs.size() < limit;
+           ++it) {
         if (it->to != chat) continue;
         out_msgs.push_back(waha_message_json(*st, *it));
         // The chat listing always has the serialised id, whatever the engine.

@@ -110,7 +110,8 @@ TEST_F(MessagesModel, QueuedThenSendingThenSentThenReceipts) {
 TEST_F(MessagesModel, RetryableFailuresRequeueAtTheirRetryTime) {
   queue("msg_2", kT0);
   sending("msg_2", 1, kT0 + kSecond);
-  failed("msg_2", true, "retryable", kT0 + 2 * kSecond, format_rfc3339(from_micros(kT0 + 60 * kSecond)));
+  failed("msg_2", true, "retryable", kT0 + 2 * kSecond,
+         format_rfc3339(from_micros(kT0 + 60 * kSecond)));
   auto m = get("msg_2");
   EXPECT_EQ(m.status, "queued");
   EXPECT_EQ(m.attempts, 1);

@@ -151,8 +151,14 @@ class MessagingRoutes : public ::testing::Test {
   std::string with_id(const std::string& rel, const std::string& gid,
                       const std::string& reference = "") {
     auto v = json::parse(fixture(rel));
-    auto& s = v.at("entry").as_array()[0].at("changes").as_array()[0].at("value").at("statuses")
-                  .as_array()[0].as_object();
+    auto& s = v.at("entry")
+                  .as_array()[0]
+                  .at("changes")
+                  .as_array()[0]
+                  .at("value")
+                  .at("statuses")
+                  .as_array()[0]
+                  .as_object();
     s["id"] = gid;
     if (!reference.empty()) s["biz_opaque_callback_data"] = reference;
     return json::serialize(v);
@@ -170,21 +176,25 @@ class MessagingRoutes : public ::testing::Test {
 };
 
 TEST_F(MessagingRoutes, CloudVerificationEchoesTheChallengeOnlyForTheToken) {
-  auto ok = call("GET", "/webhooks/whatsapp/cloud?hub.mode=subscribe&hub.verify_token=verify-me"
-                        "&hub.challenge=1158201444");
+  auto ok = call("GET",
+                 "/webhooks/whatsapp/cloud?hub.mode=subscribe&hub.verify_token=verify-me"
+                 "&hub.challenge=1158201444");
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body, "1158201444");
-  EXPECT_EQ(call("GET", "/webhooks/whatsapp/cloud?hub.mode=subscribe&hub.verify_token=nope"
-                        "&hub.challenge=1")
+  EXPECT_EQ(call("GET",
+                 "/webhooks/whatsapp/cloud?hub.mode=subscribe&hub.verify_token=nope"
+                 "&hub.challenge=1")
                 .status,
             403);
-  EXPECT_EQ(call("GET", "/webhooks/whatsapp/cloud?hub.mode=unsubscribe&hub.verify_token=verify-me"
-                        "&hub.challenge=1")
+  EXPECT_EQ(call("GET",
+                 "/webhooks/whatsapp/cloud?hub.mode=unsubscribe&hub.verify_token=verify-me"
+                 "&hub.challenge=1")
                 .status,
             403);
   ctx_.cfg.wa_cloud_verify_token.clear();  // not configured: nothing verifies
-  EXPECT_EQ(call("GET", "/webhooks/whatsapp/cloud?hub.mode=subscribe&hub.verify_token="
-                        "&hub.challenge=1")
+  EXPECT_EQ(call("GET",
+                 "/webhooks/whatsapp/cloud?hub.mode=subscribe&hub.verify_token="
+                 "&hub.challenge=1")
                 .status,
             403);
 }
@@ -197,9 +207,9 @@ TEST_F(MessagingRoutes, BadSignaturesAre401AndAppendNothing) {
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.body.find("invalid_signature"), std::string::npos);
   EXPECT_EQ(cloud_post(body, "garbage").status, 401);
-  EXPECT_EQ(call("POST", "/webhooks/whatsapp/cloud", body, "Content-Type: application/json\r\n")
-                .status,
-            401);
+  EXPECT_EQ(
+      call("POST", "/webhooks/whatsapp/cloud", body, "Content-Type: application/json\r\n").status,
+      401);
   // Signed over another body.
   auto other = "sha256=" + internal::hex_encode(internal::hmac_sha256(kAppSecret, body + " "));
   EXPECT_EQ(cloud_post(body, other).status, 401);
@@ -304,7 +314,8 @@ TEST_F(MessagingRoutes, WahaAckAndSessionStatus) {
   EXPECT_EQ(status_of(id), "read");
   // The same message as newer engines write it ("…_out"): found by its short id.
   auto id2 = sent_message("thank_you:ord_ack2", "waha", "true_6281234567890@c.us_3EB0AA_out");
-  r = waha_post(R"({"event":"message.ack","session":"default","payload":{"id":"true_6281234567890@c.us_3EB0AA","fromMe":true,"ack":2,"ackName":"DEVICE"}})");
+  r = waha_post(
+      R"({"event":"message.ack","session":"default","payload":{"id":"true_6281234567890@c.us_3EB0AA","fromMe":true,"ack":2,"ackName":"DEVICE"}})");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(status_of(id2), "delivered");
 
@@ -371,34 +382,42 @@ TEST_F(MessagingRoutes, ListsMessagesInTheContractFormat) {
   EXPECT_EQ(first.at("status"), "sent");
   EXPECT_EQ(first.at("direction"), "outbound");
   EXPECT_EQ(first.at("gateway"), "waha");
-  for (const char* k : {"id", "direction", "status", "customer_id", "to", "kind", "body",
-                        "gateway_message_id", "attempts", "error", "created_at", "sent_at",
-                        "delivered_at", "read_at", "failed_at"})
+  for (const char* k :
+       {"id", "direction", "status", "customer_id", "to", "kind", "body", "gateway_message_id",
+        "attempts", "error", "created_at", "sent_at", "delivered_at", "read_at", "failed_at"})
     EXPECT_TRUE(first.contains(k)) << k;
 
-  auto queued = json::parse(call("GET", "/api/v1/messages?status=queued", "",
-                                 "X-API-Key: test-read\r\n").body).as_object();
+  auto queued =
+      json::parse(
+          call("GET", "/api/v1/messages?status=queued", "", "X-API-Key: test-read\r\n").body)
+          .as_object();
   EXPECT_EQ(queued.at("items").as_array().size(), 3u);
   auto other = json::parse(call("GET", "/api/v1/messages?customer_id=cus_other", "",
-                                "X-API-Key: test-read\r\n").body).as_object();
+                                "X-API-Key: test-read\r\n")
+                               .body)
+                   .as_object();
   ASSERT_EQ(other.at("items").as_array().size(), 1u);
   EXPECT_EQ(other.at("items").as_array()[0].at("id"), json::value(ids[2]));
 
   // Paging.
-  auto p1 = json::parse(call("GET", "/api/v1/messages?limit=3", "", "X-API-Key: test-read\r\n").body)
-                .as_object();
+  auto p1 =
+      json::parse(call("GET", "/api/v1/messages?limit=3", "", "X-API-Key: test-read\r\n").body)
+          .as_object();
   ASSERT_EQ(p1.at("items").as_array().size(), 3u);
   ASSERT_TRUE(p1.at("next_cursor").is_string());
-  auto p2 = json::parse(call("GET", "/api/v1/messages?limit=3&cursor=" +
-                                        std::string(p1.at("next_cursor").as_string()),
-                                    "", "X-API-Key: test-read\r\n")
+  auto p2 = json::parse(call("GET",
+                             "/api/v1/messages?limit=3&cursor=" +
+                                 std::string(p1.at("next_cursor").as_string()),
+                             "", "X-API-Key: test-read\r\n")
                             .body)
                 .as_object();
   ASSERT_EQ(p2.at("items").as_array().size(), 1u);
   EXPECT_EQ(p2.at("items").as_array()[0].at("id"), json::value(ids[0]));
 
-  EXPECT_EQ(call("GET", "/api/v1/messages?status=lost", "", "X-API-Key: test-read\r\n").status, 400);
-  EXPECT_EQ(call("GET", "/api/v1/messages?direction=up", "", "X-API-Key: test-read\r\n").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/messages?status=lost", "", "X-API-Key: test-read\r\n").status,
+            400);
+  EXPECT_EQ(call("GET", "/api/v1/messages?direction=up", "", "X-API-Key: test-read\r\n").status,
+            400);
   auto one = call("GET", "/api/v1/messages/" + sent, "", "X-API-Key: test-read\r\n");
   EXPECT_EQ(one.status, 200);
   EXPECT_EQ(call("GET", "/api/v1/messages/msg_nope", "", "X-API-Key: test-read\r\n").status, 404);
@@ -415,7 +434,8 @@ TEST_F(MessagingRoutes, StatusAndQrComeFromTheGateway) {
   b_.run_passes(box, 1);
   auto raw = call("GET", "/api/v1/whatsapp/status", "", "X-API-Key: test-read\r\n").body;
   st = json::parse(raw).as_object();
-  EXPECT_EQ(st.at("status"), "connected") << raw << " events " << b_.events_of("whatsapp.status_changed").size();
+  EXPECT_EQ(st.at("status"), "connected")
+      << raw << " events " << b_.events_of("whatsapp.status_changed").size();
 
   // The QR: Admin only (never an API key), and only while WAHA waits for a scan.
   EXPECT_EQ(call("GET", "/api/v1/whatsapp/qr", "", "X-API-Key: test-read\r\n").status, 403);
@@ -458,9 +478,9 @@ TEST_F(MessagingRoutes, MediaBySignedLinkOrLogin) {
   EXPECT_EQ(call("GET", tampered).status, 403);
   EXPECT_EQ(call("GET", "/api/v1/media/" + sha).status, 401);
   EXPECT_EQ(call("GET", "/api/v1/media/" + sha, "", "X-API-Key: test-read\r\n").status, 200);
-  EXPECT_EQ(call("GET", "/api/v1/media/" + std::string(64, 'e'), "", "X-API-Key: test-read\r\n")
-                .status,
-            404);
+  EXPECT_EQ(
+      call("GET", "/api/v1/media/" + std::string(64, 'e'), "", "X-API-Key: test-read\r\n").status,
+      404);
 }
 
 TEST_F(MessagingRoutes, AdminRetriesAFailedMessage) {

@@ -31,8 +31,8 @@ TEST(OutboxWithRules, OneThankYouOneReminderAndNothingMoreOnReplayOrRestart) {
     b.open();
     b.product("prd_kopi", "KOPI-250", "Kopi Bubuk 250g", cross_sell, 5, 50);
     b.customer("cus_budi", "+6281234567890", "Budi");
-    b.rule("rem_7", "Repeat 7 hari", 7, "", "Halo {name}, {product_name} sudah habis? {recommendation}",
-           true, kT0 - kDay);
+    b.rule("rem_7", "Repeat 7 hari", 7, "",
+           "Halo {name}, {product_name} sudah habis? {recommendation}", true, kT0 - kDay);
     consumers::outbox box(b.log(), b.store().shared_from_this(), b.runner(), *ch, system_clock(),
                           options());
     ASSERT_TRUE(box.start());

@@ -107,7 +107,8 @@ TEST_P(Outbox, WaitsWhileDisconnectedThenSendsAllNoneTwice) {
   std::vector<std::string> ids;
   for (int i = 0; i < 8; ++i) {
     open_window(i);
-    ids.push_back(b_.queue("reminder:r1:ord_" + std::to_string(i), phone(i), "Halo " + std::to_string(i)));
+    ids.push_back(
+        b_.queue("reminder:r1:ord_" + std::to_string(i), phone(i), "Halo " + std::to_string(i)));
   }
   std::this_thread::sleep_for(300ms);
   // Cloud: a refused token answers the status poll; nothing is sent while down.
@@ -128,7 +129,8 @@ TEST_P(Outbox, WaitsWhileDisconnectedThenSendsAllNoneTwice) {
   std::vector<std::string> more;
   for (int i = 8; i < 12; ++i) {
     open_window(i);
-    more.push_back(b_.queue("reminder:r1:ord_" + std::to_string(i), phone(i), "Lagi " + std::to_string(i)));
+    more.push_back(
+        b_.queue("reminder:r1:ord_" + std::to_string(i), phone(i), "Lagi " + std::to_string(i)));
   }
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(gw_->accepted_count(), 8u);
@@ -230,8 +232,8 @@ TEST_P(Outbox, StoredMediaGoAsExpiringSignedLinks) {
   auto signer = media_signer::open(media.path()).value();
   open_window(1);
   const std::string sha(64, 'c');
-  auto id = b_.queue("broadcast:b1:cus_1", phone(1), "Promo Lebaran",
-                     std::nullopt, events::media_ref{sha, "image/jpeg", "promo.jpg", ""});
+  auto id = b_.queue("broadcast:b1:cus_1", phone(1), "Promo Lebaran", std::nullopt,
+                     events::media_ref{sha, "image/jpeg", "promo.jpg", ""});
   auto o = outbox_bench::fast_options();
   o.public_url = "https://toko.example";
   o.signer = signer.get();
@@ -340,7 +342,8 @@ TEST_P(Outbox, ReplaySafetyWithTheDispatcherRunningThroughout) {
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) {
     open_window(i);
-    ids.push_back(b_.queue("thank_you:ord_r" + std::to_string(i), phone(i), "Pesan " + std::to_string(i)));
+    ids.push_back(
+        b_.queue("thank_you:ord_r" + std::to_string(i), phone(i), "Pesan " + std::to_string(i)));
   }
   auto& box = make_box();
   ASSERT_TRUE(box.start());

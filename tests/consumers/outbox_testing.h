@@ -55,7 +55,7 @@ class offset_clock final : public clock {
 };
 
 inline std::unique_ptr<consumers::channel> channel_for(const fake_gateway& g,
-                                                        std::chrono::milliseconds timeout = 2s) {
+                                                       std::chrono::milliseconds timeout = 2s) {
   if (g.config().type == fake_gateway::kind::cloud) {
     consumers::whatsapp::cloud_api_options o;
     o.base_url = g.base_url();
@@ -178,9 +178,8 @@ class outbox_bench {
     q.media = std::move(media);
     q.idempotency_key = key;
     q.cause = key;
-    append(consumers::derived_event_id("message.queued:" + key),
-           events::message_queued::kType, q.message_id, events::encode_payload(q),
-           "rule:thank_you");
+    append(consumers::derived_event_id("message.queued:" + key), events::message_queued::kType,
+           q.message_id, events::encode_payload(q), "rule:thank_you");
     return q.message_id;
   }
 
@@ -193,8 +192,8 @@ class outbox_bench {
     r.text = "Halo kak";
     r.gateway = "test";
     r.gateway_message_id = gid;
-    append(consumers::derived_event_id("message.received:" + gid),
-           events::message_received::kType, "wa:" + from, events::encode_payload(r), "webhook:test");
+    append(consumers::derived_event_id("message.received:" + gid), events::message_received::kType,
+           "wa:" + from, events::encode_payload(r), "webhook:test");
   }
 
   // Waits until the projections have applied everything in the log.

@@ -109,7 +109,8 @@ TEST_F(CloudApi, OutsideTheWindowWithoutTemplateFailsBeforeAnyRequest) {
 TEST_F(CloudApi, OutsideTheWindowSendsTheApprovedTemplateWithBodyParameters) {
   gw_->enforce_window(true);  // the stand-in refuses free text to this number, like Meta
   auto m = text("Halo Budi, pesanan ORD-1 Rp 125.000", false);
-  m.wa_template = events::wa_template_ref{"order_confirmation", "id", {"Budi", "ORD-1", "Rp 125.000"}};
+  m.wa_template =
+      events::wa_template_ref{"order_confirmation", "id", {"Budi", "ORD-1", "Rp 125.000"}};
   auto r = ch_->send(m);
   ASSERT_TRUE(r) << r.error().message;
   auto a = gw_->accepted();
@@ -119,7 +120,8 @@ TEST_F(CloudApi, OutsideTheWindowSendsTheApprovedTemplateWithBodyParameters) {
   EXPECT_EQ(a[0].template_params, (std::vector<std::string>{"Budi", "ORD-1", "Rp 125.000"}));
   // The structure is the documented template object's: name, language.code, components with
   // type "body" and text parameters.
-  auto doc = fixture("whatsapp-cloud/template-object-example-meta-nodejs-sdk-docs.json").as_object();
+  auto doc =
+      fixture("whatsapp-cloud/template-object-example-meta-nodejs-sdk-docs.json").as_object();
   auto sent = json::parse(a[0].raw).as_object().at("template").as_object();
   EXPECT_TRUE(doc.contains("name") && sent.contains("name"));
   EXPECT_TRUE(doc.at("language").as_object().contains("code"));
@@ -167,7 +169,7 @@ TEST_F(CloudApi, MediaGoByAnExpiringSignedLink) {
   std::string exp = q.substr(4, q.find('&') - 4);
   std::string sig = q.substr(q.find("sig=") + 4);
   EXPECT_TRUE(signer.verify(sha, exp, sig, now));
-  EXPECT_FALSE(signer.verify(sha, exp, sig, now + 2h));             // expired
+  EXPECT_FALSE(signer.verify(sha, exp, sig, now + 2h));              // expired
   EXPECT_FALSE(signer.verify(std::string(64, 'b'), exp, sig, now));  // another file
   EXPECT_FALSE(signer.verify(sha, std::to_string(std::stoll(exp) + 3600), sig, now));
 }
@@ -234,8 +236,7 @@ TEST_F(CloudApi, HasNoQrAndCannotLookMessagesUp) {
   auto q = ch_->qr();
   ASSERT_FALSE(q);
   EXPECT_EQ(q.error().code, errc::unsupported);
-  EXPECT_EQ(ch_->find_sent(text("a"), system_clock().now()).what,
-            lookup_result::kind::unsupported);
+  EXPECT_EQ(ch_->find_sent(text("a"), system_clock().now()).what, lookup_result::kind::unsupported);
 }
 
 class Waha : public ::testing::Test {

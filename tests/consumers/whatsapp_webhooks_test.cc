@@ -4,9 +4,9 @@
 // X-Hub-Signature-256 computed here).
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/json.hpp>
 
 #include <fstream>
 #include <iterator>
@@ -124,8 +124,9 @@ TEST(WhatsappWebhooks, WahaAckSessionAndMessageFixtures) {
 
 TEST(WhatsappWebhooks, WahaAckNumbers) {
   auto ack = [](int n) {
-    return parse_waha_webhook(R"({"event":"message.ack","session":"default","payload":{"id":"true_6281@c.us_AB","fromMe":true,"ack":)" +
-                              std::to_string(n) + "}}")
+    return parse_waha_webhook(
+               R"({"event":"message.ack","session":"default","payload":{"id":"true_6281@c.us_AB","fromMe":true,"ack":)" +
+               std::to_string(n) + "}}")
         .value();
   };
   EXPECT_EQ(ack(2).statuses.at(0).status, "delivered");
