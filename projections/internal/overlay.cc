@@ -125,6 +125,7 @@ size_t overlay::write_to(rocksdb::WriteBatch& wb) const {
 void overlay::committed(size_t keep_bytes) {
   for (auto& [k, e] : dirty_keys_) e->dirty = false;
   dirty_keys_.clear();
+  pool_.release();
   error_.reset();
   evict(keep_bytes);
   ++batch_;
@@ -147,6 +148,7 @@ void overlay::evict(size_t keep_bytes) {
 
 void overlay::discard() {
   dirty_keys_.clear();
+  pool_.release();
   map_.clear();
   bytes_ = 0;
   error_.reset();

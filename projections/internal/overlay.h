@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <map>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -79,7 +80,9 @@ class overlay final : public fold_context {
   rocksdb::ColumnFamilyHandle* cf_;
   map_type map_;
   // Keys of map_ written since the last commit, sorted, with their entries (nodes never move).
-  std::map<std::string_view, entry*> dirty_keys_;
+  // Its nodes come from a bump allocator released at each commit.
+  std::pmr::monotonic_buffer_resource pool_{64 << 10};
+  std::pmr::map<std::string_view, entry*> dirty_keys_{&pool_};
   size_t bytes_ = 0;
   uint64_t batch_ = 1;
   std::optional<std::string> error_;
