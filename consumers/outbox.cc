@@ -166,6 +166,8 @@ void outbox::loop() {
       wait = std::max<std::chrono::milliseconds>(wait, std::chrono::seconds(1));
     } else {
       last_error.clear();
+      // A full batch went out: more may be due, go on without waiting.
+      if (r.value().connected && r.value().due >= opts_.batch) wait = std::chrono::milliseconds(0);
     }
     std::unique_lock lk(mu_);
     cv_.wait_for(lk, wait, [&] { return stop_ || wake_; });
