@@ -654,8 +654,35 @@ result_msg<checkpoint_info> projection_store::checkpoint() {
   fs::rename(tmp, cp.dir, ec);
   if (ec) return make_error(errc::io_error, "cannot rename checkpoint: " + ec.message());
   existing.push_back(cp);
+  // Thinning: beyond keep_checkpoints, drop the checkpoint whose removal leaves the smallest
+  // gap (in events) between its neighbours; the oldest and the newest always stay. Recent
+  // history stays dense, old history sparse, and every point keeps a checkpoint before it.
   size_t keep = std::max<size_t>(impl_->opts_.keep_checkpoints, 1);
-  for (size_t i = 0; i + keep < existing.size(); ++i) fs::remove_all(existing[i].dir, ec);
+  auto events_in = [](const checkpoint_info& c) {
+    uint64_t m = 0;
+    for (const auto& [n, e] : c.projections) {
+      uint64_t sum = 0;
+      for (int64_t o : e.position) sum += static_cast<uint64_t>(std::max<int64_t>(o, 0));
+      m = std::max(m, sum);
+    }
+    return m;
+  };
+  while (existing.size() > keep) {
+    size_t victim = 0;
+    if (existing.size() >= 3 && keep >= 2) {
+      uint64_t best = UINT64_MAX;
+      for (size_t i = 1; i + 1 < existing.size(); ++i) {
+        uint64_t gap = events_in(existing[i + 1]) - std::min(events_in(existing[i + 1]),
+                                                             events_in(existing[i - 1]));
+        if (gap < best) {
+          best = gap;
+          victim = i;
+        }
+      }
+    }
+    fs::remove_all(existing[victim].dir, ec);
+    existing.erase(existing.begin() + static_cast<long>(victim));
+  }
   return cp;
 }
 

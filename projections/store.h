@@ -68,9 +68,10 @@ struct store_options {
   // Per projection: how much the fold keeps cached in memory between batches (the values the
   // last batches read and wrote; on top of memory_budget_bytes). Default: 8 MiB.
   uint64_t fold_cache_bytes = 8ull << 20;
-  // How many checkpoints checkpoint() keeps under <data>/projections/checkpoints (oldest are
-  // deleted). Default: 8.
-  size_t keep_checkpoints = 8;
+  // How many checkpoints checkpoint() keeps under <data>/projections/checkpoints. Beyond it,
+  // the one whose removal leaves the smallest gap is deleted (the oldest and newest stay):
+  // recent history dense, old history sparse. Default: 16.
+  size_t keep_checkpoints = 16;
 };
 
 // The state of one projection as stored.

@@ -386,16 +386,44 @@ TEST(ProjectionStore, CheckpointsRecordPositionsAndKeepTheLastK) {
   }
   auto cps = projection_store::list_checkpoints(d.path());
   ASSERT_EQ(cps.size(), 2u);
-  EXPECT_EQ(cps[0].sequence, 2u);
+  EXPECT_EQ(cps[0].sequence, 1u);  // keep 2: the oldest and the newest stay
   EXPECT_EQ(cps[1].sequence, 3u);
-  EXPECT_EQ(cps[0].projections.at("kv").position, (std::vector<int64_t>{2}));
-  EXPECT_EQ(cps[0].projections.at("kv").version, 1u);
+  EXPECT_EQ(cps[0].projections.at("kv").position, (std::vector<int64_t>{1}));
+  EXPECT_EQ(cps[1].projections.at("kv").position, (std::vector<int64_t>{3}));
+  EXPECT_EQ(cps[1].projections.at("kv").version, 1u);
   ASSERT_TRUE(projection_store::copy_checkpoint(cps[0], into.path()));
   EXPECT_FALSE(projection_store::copy_checkpoint(cps[0], into.path()));  // not twice
   auto c = open_store(into.path(), {std::make_shared<kv_projection>()}, o);
-  EXPECT_EQ(c->info("kv").value().position, (std::vector<int64_t>{2}));
-  EXPECT_EQ(c->view("kv").value()->get("k/k1"), "v");
-  EXPECT_EQ(c->view("kv").value()->get("k/k2"), std::nullopt);
+  EXPECT_EQ(c->info("kv").value().position, (std::vector<int64_t>{1}));
+  EXPECT_EQ(c->view("kv").value()->get("k/k0"), "v");
+  EXPECT_EQ(c->view("kv").value()->get("k/k1"), std::nullopt);
+  ASSERT_TRUE(s->checkpoint());
+  cps = projection_store::list_checkpoints(d.path());
+  ASSERT_EQ(cps.size(), 2u);
+  EXPECT_EQ(cps[0].sequence, 1u);
+  EXPECT_EQ(cps[1].sequence, 4u);
+}
+
+TEST(ProjectionStore, CheckpointThinningKeepsOldestNewestAndSpreadsTheRest) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  o.keep_checkpoints = 4;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch b(*s, {s->live("kv")}, durability::wal);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(b.apply(set(i, "k", "v")));
+    ASSERT_TRUE(b.commit());
+    ASSERT_TRUE(s->checkpoint());
+  }
+  auto cps = projection_store::list_checkpoints(d.path());
+  ASSERT_EQ(cps.size(), 4u);
+  EXPECT_EQ(cps.front().sequence, 1u);
+  EXPECT_EQ(cps.back().sequence, 10u);
+  // Gaps grow towards the past.
+  std::vector<int64_t> at;
+  for (const auto& c : cps) at.push_back(c.projections.at("kv").position[0]);
+  EXPECT_GE(at[1] - at[0], at[3] - at[2]) << at[0] << " " << at[1] << " " << at[2] << " " << at[3];
 }
 
 TEST(ProjectionStore, RejectsBadProjectionNames) {
