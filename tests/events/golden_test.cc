@@ -27,10 +27,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// ROMS_GOLDEN_DIR overrides the folder next to this source file.
+// ROMS_GOLDEN_DIR overrides the folder next to this source file (set by tests/CMakeLists.txt).
 fs::path golden_dir() {
   if (const char* d = std::getenv("ROMS_GOLDEN_DIR"); d != nullptr && *d != '\0') return d;
-  return fs::path(__FILE__).parent_path() / "golden";
+  return ROMS_GOLDEN_DIR_DEFAULT;
 }
 
 // The upcasters under test: the process-wide registry, plus the test-only type used to pin the
