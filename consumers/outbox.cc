@@ -529,17 +529,18 @@ result_msg<outbox_pass> outbox::pass() {
 
   BOOST_OUTCOME_TRY(refresh_status(v, false));
 
-  for (const auto& m : projections::messages_query::sending(v, opts_.batch)) {
-    BOOST_OUTCOME_TRY(resolve_in_doubt(m, rep));
-  }
-
   {
     std::lock_guard lk(mu_);
     rep.connected = state_ == channel_state::connected;
   }
   if (!rep.connected) {
+    // Messages in doubt wait too: the gateway could not be asked about them.
     rep.waiting = "the channel is not connected";
     return rep;
+  }
+
+  for (const auto& m : projections::messages_query::sending(v, opts_.batch)) {
+    BOOST_OUTCOME_TRY(resolve_in_doubt(m, rep));
   }
   if (std::chrono::steady_clock::now() < hold_until_) {
     rep.waiting = "the gateway refused the last send as disconnected";
