@@ -13,7 +13,11 @@
 #include <thread>
 
 #include "commands/executor.h"
+#include "consumers/media_link.h"
+#include "consumers/outbox.h"
+#include "consumers/rules.h"
 #include "consumers/runner.h"
+#include "consumers/whatsapp/config.h"
 #include "core/metrics.h"
 #include "events/codec.h"
 #include "events/payload.h"
@@ -191,6 +195,25 @@ int run_serve(const serve_args& a) {
   ctx.cfg.test_clock = a.test_clock;
   ctx.cfg.read_only = a.read_only;
   ctx.cfg.single_partition = single;
+
+  // WhatsApp (CONTRACT.md "Configuration"): the gateway's channel, the webhook secrets and
+  // the signed media links. ROMS_WHATSAPP=off (the default) keeps messages queued.
+  auto wa = consumers::whatsapp::whatsapp_config::from_env();
+  if (auto ok = wa.validate(); !ok) return fail(ok.error().message);
+  ctx.cfg.whatsapp = wa.gateway;
+  ctx.cfg.wa_cloud_app_secret = wa.cloud_app_secret;
+  ctx.cfg.wa_cloud_verify_token = wa.cloud_verify_token;
+  ctx.cfg.waha_hmac_key = wa.waha_hmac_key;
+  std::unique_ptr<consumers::channel> channel = consumers::whatsapp::make_channel(wa);
+  ctx.whatsapp = channel.get();
+  std::unique_ptr<consumers::media_signer> media;
+  if (!a.read_only) {
+    auto m = consumers::media_signer::open(std::filesystem::path(a.log.data_dir) / "media");
+    if (!m) return fail("cannot open the media folder: " + m.error().message);
+    media = std::move(m).value();
+    ctx.media = media.get();
+  }
+
   auto hooks = attach_services(ctx, a.log.data_dir);
   if (!hooks) return fail(hooks.error().message);
 
@@ -198,6 +221,27 @@ int run_serve(const serve_args& a) {
     auto d = load_demo_data(ctx, *log, clk);
     if (!d) return fail("demo data: " + d.error().message);
     if (!d.value().empty()) std::cerr << d.value();
+  }
+
+  // The rules (thank-you, reminders, alerts) start after the demo data: on first start their
+  // origin is the log's end, so history never triggers anything. Then the outbox, the only
+  // component that talks to the gateway.
+  std::unique_ptr<consumers::rule_runner> rules;
+  std::unique_ptr<consumers::outbox> outbox;
+  if (log) {
+    consumers::rule_runner_options rule_opts;
+    rule_opts.state_dir = std::filesystem::path(a.log.data_dir) / "rules";
+    rule_opts.metrics = &metrics;
+    rules = std::make_unique<consumers::rule_runner>(*log, store, *runner, rule_opts);
+    if (auto r = rules->start(); !r) return fail("cannot start the rules: " + r.error().message);
+    if (channel) {
+      consumers::outbox_options oo;
+      oo.public_url = wa.public_url;
+      oo.signer = media.get();
+      oo.metrics = &metrics;
+      outbox = std::make_unique<consumers::outbox>(*log, store, *runner, *channel, clk, oo);
+      if (auto r = outbox->start(); !r) return fail("cannot start the outbox: " + r.error().message);
+    }
   }
 
   // Routes: the test clock here; then the v1 API; the web app's files last.
@@ -292,6 +336,8 @@ int run_serve(const serve_args& a) {
   if (admin) admin.value()->stop();
   server.stop();  // in-flight requests finish
   if (tick) tick->stop();
+  if (outbox) outbox->stop();  // the send in progress records its outcome
+  if (rules) rules->stop();
   if (executor) executor->stop();
   if (runner) runner->stop();
   detach_services(ctx);

@@ -101,8 +101,8 @@ void update_customer(context& ctx, request&& req, path_params&& p, responder out
 void dashboard_today(context& ctx, request&& req, responder out) {
   if (!require(ctx, req, out, access::read)) return;
   const clock& clk = ctx.clk ? *ctx.clk : system_clock();
-  after_min_position(ctx, req, out, [store = ctx.store, &clk, out] {
-    internal::defer([store, &clk, out] {
+  after_min_position(ctx, req, out, [&ctx, store = ctx.store, &clk, out] {
+    internal::defer([&ctx, store, &clk, out] {
       auto dv = store->view("daily");
       auto ov = store->view("orders");
       auto cv = store->view("catalog");
@@ -132,7 +132,10 @@ void dashboard_today(context& ctx, request&& req, responder out) {
       w.end_object();
       w.field("low_stock_products",
               static_cast<int64_t>(projections::catalog_query::below_min(*cv.value()).size()));
-      w.key("whatsapp").begin_object().field("status", "disconnected").end_object();
+      internal::whatsapp_state wa = internal::whatsapp_state_of(ctx);
+      w.key("whatsapp").begin_object().field("gateway", std::string_view(ctx.cfg.whatsapp))
+          .field("status", std::string_view(wa.status)).field("detail", std::string_view(wa.detail))
+          .end_object();
       w.end_object();
       out.respond(json(200, std::move(w).str()));
     });

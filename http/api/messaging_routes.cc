@@ -214,23 +214,9 @@ void retry_message(context& ctx, request&& req, path_params&& p, responder out) 
 void whatsapp_status(context& ctx, request&& req, responder out) {
   if (!require(ctx, req, out, access::read)) return;
   internal::defer([&ctx, out] {
-    json::object o{{"gateway", ctx.cfg.whatsapp}};
-    std::optional<projections::whatsapp_status_record> rec;
-    if (auto v = ctx.store->view("messages"))
-      rec = projections::messages_query::whatsapp_status(*v.value());
-    if (ctx.cfg.whatsapp == "off" || !ctx.whatsapp) {
-      o["status"] = "disconnected";
-      o["detail"] = "WhatsApp is off (ROMS_WHATSAPP): messages wait in the outbox";
-      o["since"] = nullptr;
-    } else if (rec && rec->gateway == ctx.cfg.whatsapp) {
-      o["status"] = rec->status;
-      o["detail"] = rec->detail;
-      o["since"] = rec->since;
-    } else {
-      o["status"] = "disconnected";
-      o["detail"] = "not checked yet";
-      o["since"] = nullptr;
-    }
+    internal::whatsapp_state st = internal::whatsapp_state_of(ctx);
+    json::object o{{"gateway", ctx.cfg.whatsapp}, {"status", st.status}, {"detail", st.detail}};
+    o["since"] = st.since.empty() ? json::value(nullptr) : json::value(st.since);
     out.respond(json_answer(200, o));
   });
 }
@@ -619,3 +605,19 @@ void add_messaging_routes(router& r, context& ctx) {
 }
 
 }  // namespace roms::http::api
+
+namespace roms::http::api::internal {
+
+whatsapp_state whatsapp_state_of(const context& ctx) {
+  if (ctx.cfg.whatsapp == "off" || !ctx.whatsapp)
+    return {"disconnected", "WhatsApp is off (ROMS_WHATSAPP): messages wait in the outbox", ""};
+  std::optional<projections::whatsapp_status_record> rec;
+  if (ctx.store) {
+    if (auto v = ctx.store->view("messages"))
+      rec = projections::messages_query::whatsapp_status(*v.value());
+  }
+  if (rec && rec->gateway == ctx.cfg.whatsapp) return {rec->status, rec->detail, rec->since};
+  return {"disconnected", "not checked yet", ""};
+}
+
+}  // namespace roms::http::api::internal

@@ -103,6 +103,16 @@ std::optional<bool> parse_bool_param(const request& req, const responder& out,
 // ---------------------------------------------------------------- crypto
 
 // Lower-case hex SHA-256.
+// The WhatsApp channel's state as the API reports it (GET /api/v1/whatsapp/status and the
+// dashboard): off → disconnected; otherwise the last status the channel reported (the messages
+// read model), "not checked yet" before the first. Defined in messaging_routes.cc.
+struct whatsapp_state {
+  std::string status;  // connected | disconnected | pairing
+  std::string detail;
+  std::string since;   // RFC 3339, "" when unknown
+};
+whatsapp_state whatsapp_state_of(const context& ctx);
+
 std::string sha256_hex(std::string_view data);
 // Whether a presented secret equals the expected one, in time that depends on the lengths
 // only. Never true for an empty secret (a principal without a CSRF token matches nothing).
