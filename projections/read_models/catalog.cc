@@ -168,16 +168,6 @@ std::optional<std::string> by_sku(const read_view& v, std::string_view sku) {
   return v.get(key("sku", sku));
 }
 
-namespace {
-bool icontains(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         }) != hay.end();
-}
-}  // namespace
-
 product_page list(const read_view& v, const product_filter& f) {
   std::string end = prefix_end("p/");
   if (!f.cursor.empty() && f.cursor.rfind("p/", 0) == 0 && f.cursor < end) end = f.cursor;

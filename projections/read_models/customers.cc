@@ -250,19 +250,6 @@ std::optional<std::string> by_phone(const read_view& v, std::string_view e164) {
   return v.get(key("p", e164));
 }
 
-namespace {
-bool icontains(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         }) != hay.end();
-}
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && icontains(a, b);
-}
-}  // namespace
-
 customer_page list(const read_view& v, const customer_filter& f) {
   std::string prefix = f.segment.empty() ? "c/" : key("g", f.segment) + "/";
   std::string end = prefix_end(prefix);

@@ -2,6 +2,8 @@
 // decoding with the position in the error message.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +14,19 @@
 #include "projections/projection.h"
 
 namespace roms::projections {
+
+// ASCII case-insensitive substring test, for the list queries' q= search (names, SKUs,
+// phones). An empty needle matches everything.
+inline bool icontains(std::string_view hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != hay.end();
+}
+inline bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && icontains(a, b);
+}
 
 template <class T>
 std::optional<T> load(fold_context& ctx, std::string_view key) {

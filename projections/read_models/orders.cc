@@ -111,16 +111,6 @@ std::optional<std::string> by_external_id(const read_view& v, std::string_view c
   return v.get(key("x", channel, external_id));
 }
 
-namespace {
-bool icontains(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
-}
-}  // namespace
-
 order_page list(const read_view& v, const order_filter& f) {
   // Pick the narrowest index; the time bounds apply to its time component.
   std::string prefix;
