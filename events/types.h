@@ -6,6 +6,7 @@
 #include "events/types/automation.h"
 #include "events/types/catalog.h"
 #include "events/types/customer.h"
+#include "events/types/inbox.h"
 #include "events/types/messaging.h"
 #include "events/types/order.h"
 #include "events/types/system.h"
@@ -52,6 +53,13 @@ void for_each_event_type(F&& f) {
   f.template operator()<alert_raised>();
   f.template operator()<alert_acknowledged>();
   f.template operator()<alert_resolved>();
+  f.template operator()<conversation_opened>();
+  f.template operator()<conversation_message_linked>();
+  f.template operator()<conversation_assigned>();
+  f.template operator()<conversation_closed>();
+  f.template operator()<agent_status_changed>();
+  f.template operator()<agent_seen>();
+  f.template operator()<inbox_settings_changed>();
 }
 
 }  // namespace roms::events

@@ -11,6 +11,7 @@ std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition)
   v.push_back(std::make_unique<auth_projection>());
   v.push_back(std::make_unique<automation_projection>());
   v.push_back(std::make_unique<messages_projection>());
+  v.push_back(std::make_unique<conversations_projection>());
   return v;
 }
 

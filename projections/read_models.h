@@ -9,6 +9,7 @@
 #include "projections/read_models/auth.h"
 #include "projections/read_models/automation.h"
 #include "projections/read_models/catalog.h"
+#include "projections/read_models/conversations.h"
 #include "projections/read_models/customers.h"
 #include "projections/read_models/messages.h"
 #include "projections/read_models/daily.h"
