@@ -9,6 +9,9 @@
 #   ROMS_BUILD_DIR=build-web bash scripts/web-test.sh
 #   ROMS_WEB_TEST_MOCK=1 bash scripts/web-test.sh   # against web/tests/dev-server.mjs --mock
 #                                                   # (UI development only, not a product test)
+# WhatsApp: the server runs with ROMS_WHATSAPP=waha against web/tests/waha-standin.mjs (a WAHA
+# stand-in on a free port) and a fresh ROMS_WAHA_HMAC_KEY, which the tests get too, so the inbox
+# test can post signed webhooks and see replies reach the gateway.
 # Environment: CHROMIUM (default /usr/bin/chromium), ROMS_WEB_TEST_FILTER (a test name pattern).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +28,11 @@ bash scripts/web-build.sh
 TMP=$(mktemp -d /tmp/roms-web-test.XXXXXX)
 SERVER_PID=""
 FRONT_PID=""
+WAHA_PID=""
 cleanup() {
   local rc=$?
   if [[ -n $FRONT_PID ]]; then kill -TERM "$FRONT_PID" 2>/dev/null || true; fi
+  if [[ -n $WAHA_PID ]]; then kill -TERM "$WAHA_PID" 2>/dev/null || true; fi
   if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -44,6 +49,9 @@ trap cleanup EXIT INT TERM
 
 PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 URL="http://127.0.0.1:$PORT"
+WAHA_KEY=$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")
+export ROMS_WAHA_HMAC_KEY=$WAHA_KEY
+WAHA_STANDIN=""
 
 if [[ -n ${ROMS_WEB_TEST_MOCK:-} ]]; then
   say "MOCK mode: web/tests/dev-server.mjs --mock (not the real server)"
@@ -51,6 +59,12 @@ if [[ -n ${ROMS_WEB_TEST_MOCK:-} ]]; then
   SERVER_PID=$!
 else
   [[ -x $ROMS ]] || { say "no server binary at $ROMS (run scripts/build.sh first)"; exit 1; }
+  WAHA_PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+  node web/tests/waha-standin.mjs --port "$WAHA_PORT" >"$TMP/waha.log" 2>&1 &
+  WAHA_PID=$!
+  WAHA_STANDIN="http://127.0.0.1:$WAHA_PORT"
+  for _ in $(seq 1 50); do curl -fsS -o /dev/null "$WAHA_STANDIN/api/sessions/default" 2>/dev/null && break; sleep 0.1; done
+  export ROMS_WHATSAPP=waha ROMS_WAHA_URL=$WAHA_STANDIN ROMS_WAHA_SESSION=default ROMS_PUBLIC_URL=$URL
   if "$ROMS" serve --help 2>/dev/null | grep -q -- '--web-dir'; then
     "$ROMS" serve --data "$TMP/data" --demo --test-clock --listen "127.0.0.1:$PORT" \
       --web-dir "$ROOT/web/dist" >"$TMP/server.log" 2>&1 &
@@ -96,7 +110,7 @@ cd web
 node_modules/.bin/tsc -p tests/tsconfig.json
 filter=()
 [[ -n ${ROMS_WEB_TEST_FILTER:-} ]] && filter=(--test-name-pattern "$ROMS_WEB_TEST_FILTER")
-ROMS_URL=$URL ROMS_SCREENSHOTS=$SHOTS CHROMIUM=$CHROMIUM \
+ROMS_URL=$URL ROMS_SCREENSHOTS=$SHOTS CHROMIUM=$CHROMIUM ROMS_WAHA_STANDIN=$WAHA_STANDIN \
 ROMS_ADMIN_EMAIL=$ADMIN_EMAIL ROMS_ADMIN_PASSWORD=$ADMIN_PASSWORD \
 ROMS_CS_EMAIL=$CS_EMAIL ROMS_CS_PASSWORD=$CS_PASSWORD \
   node --test --test-concurrency=1 --test-reporter=spec "${filter[@]}" tests/build/e2e/

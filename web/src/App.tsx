@@ -12,6 +12,7 @@ import { AlertsPage } from './pages/Alerts';
 import { RemindersPage, TemplatesPage } from './pages/Automations';
 import { CustomerDetail, CustomersPage } from './pages/Customers';
 import { DashboardPage } from './pages/Dashboard';
+import { InboxPage } from './pages/Inbox';
 import { IntegrationsPage } from './pages/Integrations';
 import { LoginPage } from './pages/Login';
 import { NewOrderPage } from './pages/NewOrder';
@@ -31,6 +32,8 @@ function Routes(props: { admin: boolean }) {
   const f = currentFeatures();
   let m: Record<string, string> | null;
   if (path === '/' || path === '/login') return <DashboardPage />;
+  if (path === '/inbox' && f.inbox) return <InboxPage id={null} />;
+  if ((m = match('/inbox/:id', path)) && f.inbox) return <InboxPage id={m.id} />;
   if (path === '/orders') return <OrdersPage />;
   if (path === '/orders/new') return admin ? <NewOrderPage /> : <Forbidden />;
   if ((m = match('/orders/:id', path))) return <OrderDetail id={m.id} />;

@@ -102,6 +102,31 @@ export const api = {
   del: <T>(path: string) => request<T>('DELETE', path),
 };
 
+// A multipart POST (a file upload): the browser sets the boundary; the CSRF token goes along.
+export async function postForm<T>(path: string, form: FormData): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, { method: 'POST', headers, body: form, credentials: 'same-origin', cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) {
+    const err = (data as ErrorBody | null)?.error ?? {};
+    if (res.status === 401 && onUnauthorized) onUnauthorized();
+    throw new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? res.statusText, err.details ?? {});
+  }
+  return data as T;
+}
+
 // Whether an endpoint exists on this server (a 404 from the router means it does not).
 export async function endpointExists(path: string): Promise<boolean> {
   try {

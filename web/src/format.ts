@@ -86,3 +86,14 @@ export function shortDay(ymd: string): string {
   const d = new Date(`${ymd}T12:00:00Z`);
   return new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', day: 'numeric', month: 'short' }).format(d);
 }
+
+// A message or chat time: "13.05 WIB" today, "23 Nov 13.05 WIB" on another day (shop zone).
+export function clock(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const hm = new Intl.DateTimeFormat(locale(), { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
+  if (localDate(d) === localDate(new Date())) return hm + zoneSuffix();
+  const day = new Intl.DateTimeFormat(locale(), { timeZone, day: 'numeric', month: 'short' }).format(d);
+  return `${day} ${hm}${zoneSuffix()}`;
+}

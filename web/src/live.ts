@@ -47,7 +47,12 @@ export const EVENT_TYPES = [
   'conversation.started',
   'conversation.assigned',
   'conversation.closed',
+  'conversation.resolved',
+  'conversation.reassigned',
+  'conversation.opened',
   'agent.status_changed',
+  'agent.online',
+  'agent.offline',
   'whatsapp.status_changed',
 ];
 

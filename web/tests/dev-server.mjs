@@ -6,7 +6,7 @@
 //                                                                dist/ + /api, /healthz, /webhooks → roms
 // Both serve web/dist with the SPA fallback of http/static_files.h.
 import { createServer, request as httpRequest } from 'node:http';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 
@@ -186,8 +186,160 @@ const userJson = (u) => ({ id: u.id, email: u.email, role: u.role, display_name:
 const keyJson = (k) => ({ id: k.id, name: k.name, scopes: k.scopes, prefix: k.prefix, created_at: k.created_at, created_by: k.created_by, revoked: k.revoked, revoked_at: k.revoked_at });
 const OPENAPI = { openapi: '3.0.3', info: { title: 'ROMS', version: '1' }, paths: { '/api/v1/orders': { get: { summary: 'List orders', tags: ['orders'], parameters: [{ name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'processed', 'shipped', 'delivered', 'cancelled'] } }, { name: 'cursor', in: 'query', schema: { type: 'string' } }], responses: { 200: { description: 'A page of orders' } } }, post: { summary: 'Place an order', tags: ['orders'], parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } }], requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['customer', 'items'], properties: { channel: { type: 'string' }, customer: { type: 'object' }, items: { type: 'array', items: { type: 'object' } } } } } } }, responses: { 201: { description: 'The order' }, 409: { description: 'Out of stock' } } } } } };
 
+// ---------------------------------------------------------------- mock CS inbox (issue 7)
+// Agents, conversations with round-robin assignment to ONLINE agents, messages (an outbound
+// one goes queued → sent after 300 ms), templates, and the signed WAHA webhook
+// (X-Webhook-Hmac: hex HMAC-SHA512 of the raw body with ROMS_WAHA_HMAC_KEY).
+const agentStatus = new Map();
+const conversations = [];
+const messages = [];
+let rrLast = -1;
+const templates = [
+  { id: 'tpl_greeting', name: 'Sapaan', type: 'greeting', body: 'Halo {name}, terima kasih sudah menghubungi kami! Ada yang bisa kami bantu?', variables: ['name'], wa_template_name: null, wa_language: null, default: false },
+  { id: 'tpl_order', name: 'Konfirmasi pesanan', type: 'order_confirmation', body: 'Halo {customer_name}, pesanan {order_id} ({product_name}) senilai {total} sudah kami terima.', variables: ['customer_name', 'order_id', 'product_name', 'total'], wa_template_name: null, wa_language: null, default: true },
+];
+const agentJson = (u) => ({ id: u.id, email: u.email, display_name: u.display_name || u.email, role: u.role, status: agentStatus.get(u.id) ?? 'offline', open_conversations: conversations.filter((c) => c.assignee_id === u.id && c.state === 'open').length });
+function nextAgent() {
+  for (let i = 1; i <= users.length; i++) {
+    const k = (rrLast + i) % users.length;
+    if (agentStatus.get(users[k].id) === 'online') {
+      rrLast = k;
+      return users[k].id;
+    }
+  }
+  return null;
+}
+function convJson(c) {
+  const cu = customers.find((x) => x.id === c.customer_id);
+  const last = messages.filter((m) => m.conversation_id === c.id).at(-1);
+  return { ...c, customer: { name: cu?.name ?? '', phone: cu?.phone ?? null }, last_message: last ? { body: last.body, direction: last.direction, media: last.media } : null };
+}
+function assignWaiting() {
+  for (const c of conversations.filter((x) => x.state === 'open' && !x.assignee_id)) {
+    const a = nextAgent();
+    if (!a) return;
+    c.assignee_id = a;
+    broadcast('conversation.assigned', c.id);
+  }
+}
+async function inboxApi(req, res, url) {
+  const p = url.pathname.replace(/\/+$/, '');
+  const m = req.method;
+  const raw = m === 'GET' ? '' : await readBody(req);
+  const ctype = String(req.headers['content-type'] ?? '');
+  let body = {};
+  if (raw && ctype.includes('json')) {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return err(res, 400, 'malformed_json', 'the body is not valid JSON');
+    }
+  }
+  let r, mm;
+  if (p === '/webhooks/whatsapp/waha' && m === 'POST') {
+    const key = process.env.ROMS_WAHA_HMAC_KEY ?? '';
+    if (!key) return err(res, 401, 'webhook_secret_missing', 'ROMS_WAHA_HMAC_KEY is not set');
+    const want = createHmac('sha512', key).update(raw).digest('hex');
+    if (String(req.headers['x-webhook-hmac'] ?? '') !== want) return err(res, 401, 'invalid_signature', 'X-Webhook-Hmac does not match');
+    const ev = JSON.parse(raw);
+    const pl = ev.payload ?? {};
+    if (ev.event !== 'message' || pl.fromMe) return json(res, 200, { status: 'accepted', appended: 0, ignored: [ev.event] });
+    if (messages.some((x) => x.gateway_message_id === pl.id)) return json(res, 200, { status: 'accepted', appended: 0, ignored: [] });
+    const phone = `+${String(pl.from).split('@')[0]}`;
+    let cu = customers.find((x) => x.phone === phone);
+    if (!cu) {
+      cu = { id: id('cus'), phone, name: pl._data?.notifyName ?? '', email: null, city: null, province: null, created_at: now().toISOString() };
+      customers.push(cu);
+      broadcast('customer.registered', cu.id);
+    }
+    let c = conversations.find((x) => x.customer_id === cu.id && x.state === 'open');
+    if (!c) {
+      c = { id: id('cnv'), customer_id: cu.id, assignee_id: null, state: 'open', last_message_at: null, created_at: now().toISOString() };
+      conversations.push(c);
+      broadcast('conversation.started', c.id);
+      c.assignee_id = nextAgent();
+      if (c.assignee_id) broadcast('conversation.assigned', c.id);
+    }
+    const msg = { id: id('msg'), conversation_id: c.id, customer_id: cu.id, direction: 'inbound', status: 'received', from: phone, body: pl.body ?? '', media: pl.hasMedia ? { mime_type: pl.media?.mimetype ?? '', filename: pl.media?.filename ?? '' } : null, gateway_message_id: pl.id, created_at: now().toISOString() };
+    messages.push(msg);
+    c.last_message_at = msg.created_at;
+    broadcast('message.received', msg.id);
+    return json(res, 200, { status: 'accepted', appended: 1, ignored: [] });
+  }
+  if (p === '/api/v1/templates' && m === 'GET') {
+    if (!(r = who(req, res, 'read'))) return;
+    return page(res, templates, url.searchParams);
+  }
+  if (p === '/api/v1/agents' && m === 'GET') {
+    if (!(r = who(req, res, 'read'))) return;
+    return json(res, 200, { items: users.map(agentJson) });
+  }
+  if (p === '/api/v1/agents/me/status' && m === 'POST') {
+    if (!(r = who(req, res, 'edit'))) return;
+    if (!['online', 'offline'].includes(body.status)) return err(res, 400, 'invalid_argument', 'status: online or offline', { field: 'status' });
+    agentStatus.set(r.user.id, body.status);
+    broadcast('agent.status_changed', r.user.id);
+    if (body.status === 'online') assignWaiting();
+    return json(res, 200, agentJson(r.user));
+  }
+  if (p === '/api/v1/conversations' && m === 'GET') {
+    if (!(r = who(req, res, 'read'))) return;
+    const view = url.searchParams.get('view') ?? 'mine';
+    let list = conversations;
+    if (view === 'mine') list = list.filter((c) => c.assignee_id === r.user.id && c.state === 'open');
+    else if (view === 'unassigned') list = list.filter((c) => !c.assignee_id && c.state === 'open');
+    else if (r.role !== 'admin') return err(res, 403, 'forbidden', 'view=all is for Admin');
+    return page(res, list.map(convJson).sort((a, b) => (b.last_message_at ?? '').localeCompare(a.last_message_at ?? '')), url.searchParams);
+  }
+  if ((mm = /^\/api\/v1\/conversations\/([^/]+)\/(messages|assign|resolve)$/.exec(p))) {
+    const c = conversations.find((x) => x.id === mm[1]);
+    if (!c) return err(res, 404, 'not_found', `no conversation ${mm[1]}`);
+    if (mm[2] === 'messages' && m === 'GET') {
+      if (!(r = who(req, res, 'read'))) return;
+      return page(res, messages.filter((x) => x.conversation_id === c.id), url.searchParams);
+    }
+    if (mm[2] === 'messages' && m === 'POST') {
+      if (!(r = who(req, res, 'edit'))) return;
+      let text = body.text ?? '';
+      let media = null;
+      if (ctype.startsWith('multipart/form-data')) {
+        const fn = /filename="([^"]*)"[\r\n]+Content-Type: ([^\r\n]+)/.exec(raw);
+        if (fn) media = { filename: fn[1], mime_type: fn[2] };
+        const tx = /name="text"\r\n\r\n([\s\S]*?)\r\n--/.exec(raw);
+        text = tx ? tx[1] : '';
+      }
+      if (!text && !media) return err(res, 400, 'invalid_argument', 'text: required', { field: 'text' });
+      const msg = { id: id('msg'), conversation_id: c.id, customer_id: c.customer_id, direction: 'outbound', status: 'queued', body: text, media, created_at: now().toISOString() };
+      messages.push(msg);
+      c.last_message_at = msg.created_at;
+      broadcast('message.queued', msg.id);
+      setTimeout(() => {
+        msg.status = 'sent';
+        broadcast('message.sent', msg.id);
+      }, 300);
+      return json(res, 201, msg);
+    }
+    if (mm[2] === 'assign' && m === 'POST') {
+      if (!(r = who(req, res, 'admin'))) return;
+      if (!users.some((u) => u.id === body.agent_id)) return err(res, 400, 'invalid_argument', 'agent_id: unknown agent', { field: 'agent_id' });
+      c.assignee_id = body.agent_id;
+      broadcast('conversation.assigned', c.id);
+      return json(res, 200, convJson(c));
+    }
+    if (mm[2] === 'resolve' && m === 'POST') {
+      if (!(r = who(req, res, 'edit'))) return;
+      c.state = 'closed';
+      broadcast('conversation.closed', c.id);
+      return json(res, 200, convJson(c));
+    }
+  }
+  return err(res, 404, 'not_found', `no route for ${m} ${p}`);
+}
+const INBOX_PATHS = /^\/(webhooks\/whatsapp\/waha|api\/v1\/(agents|conversations|templates))(\/|$)/;
+
 async function api(req, res, url) {
   const p = url.pathname.replace(/\/+$/, '');
+  if (INBOX_PATHS.test(p)) return inboxApi(req, res, url);
   const q = url.searchParams;
   const m = req.method;
   const body = m === 'GET' || m === 'HEAD' ? {} : await readBody(req).then((b) => (b ? JSON.parse(b) : {})).catch(() => null);

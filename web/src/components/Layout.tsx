@@ -1,4 +1,5 @@
-// The frame around every page: header (shop, language switch, live state, user), the menu
+// The frame around every page: header (shop, ONLINE/OFFLINE toggle when the CS inbox exists,
+// language switch, live state, user), the menu
 // (a sidebar on a laptop, a drawer on a phone) and the page.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -7,17 +8,19 @@ import { lang, setLang, t, type Key } from '../i18n';
 import { liveState, onLiveState, type LiveState } from '../live';
 import { useRoute } from '../router';
 import { currentUser, logout } from '../session';
+import { AgentToggle } from './AgentStatus';
 import { Link } from './ui';
 
 interface NavItem {
   href: string;
   key: Key;
   admin?: boolean;
-  feature?: 'alerts' | 'whatsapp' | 'templates' | 'reminders';
+  feature?: 'alerts' | 'whatsapp' | 'templates' | 'reminders' | 'inbox';
 }
 
 const NAV: NavItem[] = [
   { href: '/', key: 'nav.dashboard' },
+  { href: '/inbox', key: 'nav.inbox', feature: 'inbox' },
   { href: '/orders', key: 'nav.orders' },
   { href: '/products', key: 'nav.products' },
   { href: '/stock', key: 'nav.stock' },
@@ -68,6 +71,7 @@ export function Layout(props: { shopName: string; features: Features; children: 
           <span class="logo">R</span> <span data-testid="shop-name">{props.shopName || t('app.name')}</span>
         </Link>
         <div class="topbar-right">
+          {features.inbox && <AgentToggle />}
           <LiveDot />
           <LangSwitch />
           <span class="user" data-testid="current-user">
