@@ -11,17 +11,20 @@ export interface Conversation {
   state: string;
   last_message_at: string | null;
   created_at?: string;
-  customer?: { name?: string | null; phone?: string | null } | null;
+  customer?: { id?: string; name?: string | null; phone?: string | null; email?: string | null; primary_segment?: string | null } | null;
   customer_name?: string | null;
   customer_phone?: string | null;
   phone?: string | null;
   assignee?: { id?: string; email?: string; display_name?: string | null; name?: string | null } | null;
   assignee_name?: string | null;
-  last_message?: { body?: string | null; text?: string | null; direction?: string; media?: MediaRef | null } | string | null;
+  last_message?: { preview?: string | null; body?: string | null; text?: string | null; direction?: string | null; media?: MediaRef | null } | string | null;
   last_message_preview?: string | null;
   preview?: string | null;
   unread?: number;
   unread_count?: number;
+  close_reason?: string | null;
+  opened_at?: string;
+  message_count?: number;
 }
 
 export interface MediaRef {
@@ -78,7 +81,7 @@ export function convPreview(c: Conversation): string {
   const lm = c.last_message;
   if (typeof lm === 'string') return lm;
   if (lm) {
-    const s = lm.body || lm.text || '';
+    const s = lm.preview || lm.body || lm.text || '';
     if (s) return s;
     if (lm.media) return `📎 ${lm.media.filename || lm.media.mime_type || ''}`.trim();
   }

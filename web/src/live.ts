@@ -39,6 +39,8 @@ export const EVENT_TYPES = [
   'alert.acknowledged',
   'alert.resolved',
   'message.queued',
+  'message.sending',
+  'message.retry_requested',
   'message.received',
   'message.sent',
   'message.delivered',
@@ -47,12 +49,9 @@ export const EVENT_TYPES = [
   'conversation.started',
   'conversation.assigned',
   'conversation.closed',
-  'conversation.resolved',
-  'conversation.reassigned',
   'conversation.opened',
+  'conversation.message_linked',
   'agent.status_changed',
-  'agent.online',
-  'agent.offline',
   'whatsapp.status_changed',
 ];
 

@@ -212,7 +212,7 @@ function nextAgent() {
 function convJson(c) {
   const cu = customers.find((x) => x.id === c.customer_id);
   const last = messages.filter((m) => m.conversation_id === c.id).at(-1);
-  return { ...c, customer: { name: cu?.name ?? '', phone: cu?.phone ?? null }, last_message: last ? { body: last.body, direction: last.direction, media: last.media } : null };
+  return { ...c, customer: { id: cu?.id, name: cu?.name ?? '', phone: cu?.phone ?? null, email: cu?.email ?? null }, phone: cu?.phone ?? '', last_message: { preview: last?.text ?? '', direction: last?.direction ?? null }, unread: 0 };
 }
 function assignWaiting() {
   for (const c of conversations.filter((x) => x.state === 'open' && !x.assignee_id)) {
@@ -260,7 +260,7 @@ async function inboxApi(req, res, url) {
       c.assignee_id = nextAgent();
       if (c.assignee_id) broadcast('conversation.assigned', c.id);
     }
-    const msg = { id: id('msg'), conversation_id: c.id, customer_id: cu.id, direction: 'inbound', status: 'received', from: phone, body: pl.body ?? '', media: pl.hasMedia ? { mime_type: pl.media?.mimetype ?? '', filename: pl.media?.filename ?? '' } : null, gateway_message_id: pl.id, created_at: now().toISOString() };
+    const msg = { id: id('msg'), conversation_id: c.id, customer_id: cu.id, direction: 'inbound', status: 'received', from: phone, text: pl.body ?? '', media: pl.hasMedia ? { mime_type: pl.media?.mimetype ?? '', filename: pl.media?.filename ?? '' } : null, gateway_message_id: pl.id, created_at: now().toISOString() };
     messages.push(msg);
     c.last_message_at = msg.created_at;
     broadcast('message.received', msg.id);
@@ -281,6 +281,15 @@ async function inboxApi(req, res, url) {
     broadcast('agent.status_changed', r.user.id);
     if (body.status === 'online') assignWaiting();
     return json(res, 200, agentJson(r.user));
+  }
+  if (p === '/api/v1/agents/me/heartbeat' && m === 'POST') {
+    if (!(r = who(req, res, 'edit'))) return;
+    return json(res, 200, { status: agentStatus.get(r.user.id) ?? 'offline' });
+  }
+  if ((mm = /^\/api\/v1\/conversations\/([^/]+)$/.exec(p)) && m === 'GET') {
+    if (!(r = who(req, res, 'read'))) return;
+    const c = conversations.find((x) => x.id === mm[1]);
+    return c ? json(res, 200, convJson(c)) : err(res, 404, 'not_found', `no conversation ${mm[1]}`);
   }
   if (p === '/api/v1/conversations' && m === 'GET') {
     if (!(r = who(req, res, 'read'))) return;
@@ -309,7 +318,7 @@ async function inboxApi(req, res, url) {
         text = tx ? tx[1] : '';
       }
       if (!text && !media) return err(res, 400, 'invalid_argument', 'text: required', { field: 'text' });
-      const msg = { id: id('msg'), conversation_id: c.id, customer_id: c.customer_id, direction: 'outbound', status: 'queued', body: text, media, created_at: now().toISOString() };
+      const msg = { id: id('msg'), conversation_id: c.id, customer_id: c.customer_id, direction: 'outbound', status: 'queued', text, media, created_at: now().toISOString() };
       messages.push(msg);
       c.last_message_at = msg.created_at;
       broadcast('message.queued', msg.id);

@@ -1,6 +1,9 @@
 // The agents (GET /api/v1/agents) as a small shared store, and the ONLINE/OFFLINE toggle in
 // the header (POST /api/v1/agents/me/status). The state is the server's: the toggle shows what
 // the read model says after the change and follows agent.* events from other tabs/devices.
+// While ONLINE the app sends POST /api/v1/agents/me/heartbeat every minute (and when the tab
+// becomes visible again): the server sets an agent OFFLINE after agent_idle_minutes (10 by
+// default) without a heartbeat or any action of theirs, and when their sessions end.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { t } from '../i18n';
@@ -86,6 +89,20 @@ export async function setMyStatus(status: 'online' | 'offline'): Promise<void> {
   await reloadAgents();
 }
 
+const HEARTBEAT_MS = 60_000;
+
+async function heartbeat(): Promise<void> {
+  try {
+    const r = await api.post<{ status?: string }>('/api/v1/agents/me/heartbeat', {});
+    if (r.data?.status && (r.data.status === 'online') !== amOnline()) {
+      mine = null;
+      await reloadAgents();
+    }
+  } catch {
+    /* the next beat or the live stream will tell */
+  }
+}
+
 export function AgentToggle() {
   const { loaded } = useAgents();
   const [busy, setBusy] = useState(false);
@@ -93,6 +110,18 @@ export function AgentToggle() {
   const online = amOnline();
   // Until the list has answered, the state is not known (and a click would guess).
   const status = !loaded && !mine ? 'unknown' : online ? 'online' : 'offline';
+  useEffect(() => {
+    if (!online) return;
+    const timer = window.setInterval(() => void heartbeat(), HEARTBEAT_MS);
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void heartbeat();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [online]);
   async function toggle() {
     setBusy(true);
     setError('');

@@ -155,11 +155,17 @@ function ConvRow(props: { c: Conversation; active: boolean; href: string; agents
 // panel shows it, the quick replies fill their variables from it).
 function ChatAndPanel(props: { id: string; conv?: Conversation; admin: boolean; agents: Agent[]; back: string; onChanged: () => void }) {
   const [local, setLocal] = useState<Message[]>([]);
+  // The conversation itself (state, assignee, customer), also for a deep link to a chat that
+  // is in none of the lists.
+  const convQ = useLoad(() => api.get<Conversation>(`/api/v1/conversations/${enc(props.id)}`).catch(() => null), [props.id]);
+  useLive(['conversation.'], (e) => {
+    if (!e.stream || e.stream === props.id || e.type === 'live.reconnected') void convQ.reload();
+  }, 150);
+  const conv = convQ.data ?? props.conv;
   const msgs = useLoad(() => api.get<unknown>(`/api/v1/conversations/${enc(props.id)}/messages`, { limit: 500 }).then((d) => itemsOf<Message>(d)), [props.id]);
   useLive(['message.', 'conversation.'], () => void msgs.reload(), 120);
   const messages = useMemo(() => mergeMessages(msgs.data ?? [], local), [msgs.data, local]);
-  // A deep link to a chat in no list yet: its messages name the customer.
-  const customerId = props.conv?.customer_id || messages.find((m) => m.customer_id)?.customer_id || '';
+  const customerId = conv?.customer_id || conv?.customer?.id || messages.find((m) => m.customer_id)?.customer_id || '';
   const customer = useLoad<Customer | null>(
     () => (customerId ? api.get<Customer>(`/api/v1/customers/${enc(customerId)}`) : Promise.resolve(null)),
     [customerId],
@@ -172,7 +178,7 @@ function ChatAndPanel(props: { id: string; conv?: Conversation; admin: boolean; 
     <>
       <Chat
         id={props.id}
-        conv={props.conv}
+        conv={conv}
         admin={props.admin}
         agents={props.agents}
         back={props.back}
@@ -187,12 +193,13 @@ function ChatAndPanel(props: { id: string; conv?: Conversation; admin: boolean; 
         }}
         onChanged={() => {
           void msgs.reload();
+          void convQ.reload();
           props.onChanged();
         }}
         onShowCustomer={() => panelRef.current?.scrollIntoView({ behavior: 'smooth', block: 'start' })}
       />
       <div class="inbox-panel" ref={panelRef}>
-        <CustomerPanel customer={customer.data ?? null} error={customer.error} loading={customer.loading} reload={customer.reload} fallbackName={props.conv ? convName(props.conv) : ''} fallbackPhone={props.conv ? convPhone(props.conv) : ''} />
+        <CustomerPanel customer={customer.data ?? null} error={customer.error} loading={customer.loading} reload={customer.reload} fallbackName={conv ? convName(conv) : ''} fallbackPhone={conv ? convPhone(conv) : ''} />
       </div>
     </>
   );

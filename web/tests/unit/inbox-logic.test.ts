@@ -58,6 +58,7 @@ test('conversations and agents are read tolerantly', () => {
   assert.equal(convName({ ...base, customer_name: 'Sari' }), 'Sari');
   assert.equal(convPhone({ ...base, customer_phone: '+62813' }), '+62813');
   assert.equal(convPreview({ ...base, last_message: { body: 'Halo' } }), 'Halo');
+  assert.equal(convPreview({ ...base, last_message: { preview: 'Ada stok?', direction: 'inbound' } }), 'Ada stok?');
   assert.equal(convPreview({ ...base, last_message: 'Hai' }), 'Hai');
   assert.equal(convPreview({ ...base, last_message_preview: 'Pratinjau' }), 'Pratinjau');
   assert.equal(convPreview({ ...base, last_message: { media: { filename: 'bukti.pdf' } } }), '📎 bukti.pdf');
