@@ -354,6 +354,7 @@ export const en: Record<Key, string> = {
   'inbox.sending': 'Sending…',
   'inbox.attach': 'Attach a file',
   'inbox.removeFile': 'Remove the attachment',
+  'inbox.attachUnsupported': 'The server does not take attachments yet; send text for now.',
   'inbox.quick': 'Quick replies',
   'inbox.noTemplates': 'No message templates yet.',
   'inbox.missingVars': 'Fill in first: {vars}',

@@ -353,6 +353,7 @@ export const id = {
   'inbox.sending': 'Mengirim…',
   'inbox.attach': 'Lampirkan berkas',
   'inbox.removeFile': 'Hapus lampiran',
+  'inbox.attachUnsupported': 'Server belum menerima lampiran; kirim teks saja untuk saat ini.',
   'inbox.quick': 'Balasan cepat',
   'inbox.noTemplates': 'Belum ada template pesan.',
   'inbox.missingVars': 'Isi dulu: {vars}',

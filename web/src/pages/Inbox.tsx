@@ -7,7 +7,7 @@
 // under it and a way back to the list.
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, postForm, request } from '../api';
+import { api, ApiError, postForm, request } from '../api';
 import { amOnline, useAgents } from '../components/AgentStatus';
 import { ErrorBox, Link, Loading, SegmentBadge, StatusBadge, errorText, useLoad } from '../components/ui';
 import { clock, number, rupiah } from '../format';
@@ -143,7 +143,7 @@ function ConvRow(props: { c: Conversation; active: boolean; href: string; agents
         </span>
         {props.showAssignee && (
           <span class="conv-assignee muted small" data-testid="conv-assignee">
-            {c.assignee_id ? agentName(assignee) || c.assignee?.display_name || c.assignee_name || c.assignee_id : t('state.unassigned')}
+            {c.assignee_id ? `${t('inbox.assignee')}: ${agentName(assignee) || c.assignee?.display_name || c.assignee_name || c.assignee_id}` : t('state.unassigned')}
           </span>
         )}
       </Link>
@@ -336,7 +336,7 @@ function Chat(props: {
       if (fileInput.current) fileInput.current.value = '';
       props.onSent(m && typeof m === 'object' && 'id' in m ? m : null);
     } catch (e) {
-      setError(e);
+      setError(file && e instanceof ApiError && e.status === 415 ? new Error(t('inbox.attachUnsupported')) : e);
     } finally {
       setBusy(false);
       window.setTimeout(() => input.current?.focus(), 0);

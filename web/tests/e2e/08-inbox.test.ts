@@ -233,6 +233,20 @@ test('two CS agents get alternate new chats live; one replies with Enter', async
   assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true, 'no reload');
   await shot(page, '20-inbox-agent-a');
 
+  // The Admin sees every chat with its agent and hands one of B's to A: it moves live.
+  const adm = await newPage(browser);
+  await login(adm.page, ADMIN);
+  await adm.page.goto('/inbox?view=all');
+  for (const x of assigned) await rowFor(adm.page, x.customerId).waitFor();
+  await shot(adm.page, '24-inbox-admin-all');
+  const moved = assigned.find((x) => matches(agentB, x.conv.assignee_id))!;
+  await rowFor(adm.page, moved.customerId).click();
+  await adm.page.getByTestId('chat').waitFor();
+  await adm.page.getByTestId('assign-select').selectOption(agentA.id);
+  await rowFor(a.page, moved.customerId).waitFor();
+  await b.page.waitForFunction((id) => !document.querySelector(`[data-customer-id="${id}"]`), moved.customerId);
+  await adm.context.close();
+
   // The phone: the list, then the chat with the customer under it.
   const phone = await newPage(browser, PHONE);
   await login(phone.page, CS);
