@@ -326,6 +326,7 @@ handler make_handler(context& ctx) {
   add_webhook_routes(*r, ctx);
   add_messaging_routes(*r, ctx);
   add_automation_routes(*r, ctx);
+  add_inbox_routes(*r, ctx);
   // GET /api/v1/stream: the hub tails the log on its own thread and lives as long as the
   // handler (the server holds it until it is destroyed).
   auto hub = add_stream_routes(*r, ctx);

@@ -121,6 +121,7 @@ void add_auth_routes(router& r, context& ctx);
 void add_webhook_routes(router& r, context& ctx);
 void add_messaging_routes(router& r, context& ctx);
 void add_automation_routes(router& r, context& ctx);
+void add_inbox_routes(router& r, context& ctx);  // inbox_routes.cc (agents, conversations)
 
 // The whole API as one handler (all route groups, /healthz, /metrics, openapi.json).
 handler make_handler(context& ctx);
