@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands/executor.h"
+#include "consumers/inbox.h"
 #include "consumers/media_link.h"
 #include "consumers/outbox.h"
 #include "consumers/rules.h"
@@ -244,6 +245,17 @@ int run_serve(const serve_args& a) {
     }
   }
 
+  // The CS inbox (consumers/README.md "CS inbox"): after the demo data, so on first start its
+  // origin is the log's end and history opens no conversations.
+  std::unique_ptr<consumers::inbox_runner> inbox;
+  if (log) {
+    consumers::inbox_runner_options io;
+    io.state_dir = std::filesystem::path(a.log.data_dir) / "inbox";
+    io.metrics = &metrics;
+    inbox = std::make_unique<consumers::inbox_runner>(*log, io);
+    if (auto r = inbox->start(); !r) return fail("cannot start the inbox: " + r.error().message);
+  }
+
   // Routes: the test clock here; then the v1 API; the web app's files last.
   http::handler api = http::api::make_handler(ctx);
   std::filesystem::path web_dir = a.web_dir;
@@ -337,6 +349,7 @@ int run_serve(const serve_args& a) {
   server.stop();  // in-flight requests finish
   if (tick) tick->stop();
   if (outbox) outbox->stop();  // the send in progress records its outcome
+  if (inbox) inbox->stop();
   if (rules) rules->stop();
   if (executor) executor->stop();
   if (runner) runner->stop();
