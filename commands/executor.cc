@@ -7,20 +7,18 @@
 #include <map>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
+#include <unordered_set>
 
+#include "commands/write_model.h"
 #include "consumers/runner.h"
 #include "core/automation.h"
 #include "core/errc.h"
 #include "events/payload.h"
 #include "events/types.h"
-#include "projections/read_models.h"
 #include "projections/store.h"
 
 namespace roms::commands {
 namespace {
-
-using projections::read_view;
 
 // 26-character Crockford base32 of a UUIDv7 (like a ULID): time-ordered, URL-safe.
 std::string compact_id(std::string_view prefix, timestamp now) {
@@ -49,71 +47,6 @@ std::string compact_id(std::string_view prefix, timestamp now) {
   return out;
 }
 
-struct overlay_entry {
-  std::optional<std::string> value;  // nullopt = deleted
-  uint64_t batch = 0;                // the batch that wrote it last
-};
-
-using overlay_map = std::map<std::string, overlay_entry, std::less<>>;
-
-// Reads of one read model: the overlay of not-yet-applied writes over a snapshot.
-struct layered {
-  overlay_map* overlay = nullptr;
-  std::shared_ptr<const read_view> view;
-
-  std::optional<std::string> get(std::string_view k) const {
-    auto it = overlay->find(k);
-    if (it != overlay->end()) return it->second.value;
-    return view ? view->get(k) : std::nullopt;
-  }
-};
-
-// The fold context the projections write into while the decider applies its own events.
-class overlay_ctx final : public projections::fold_context {
- public:
-  overlay_ctx(layered l, uint64_t batch, std::vector<std::string>& written)
-      : l_(l), batch_(batch), written_(written) {}
-  std::optional<std::string> get(std::string_view key) override { return l_.get(key); }
-  void put(std::string_view key, std::string_view value) override {
-    set(key, std::string(value));
-  }
-  void del(std::string_view key) override { set(key, std::nullopt); }
-  void scan(std::string_view begin, std::string_view end,
-            const std::function<bool(std::string_view, std::string_view)>& f) override {
-    std::map<std::string, std::string, std::less<>> merged;
-    if (l_.view) {
-      l_.view->scan(begin, end, [&](std::string_view k, std::string_view v) {
-        merged.emplace(std::string(k), std::string(v));
-        return true;
-      });
-    }
-    for (auto it = l_.overlay->lower_bound(begin); it != l_.overlay->end() && it->first < end;
-         ++it) {
-      if (it->second.value) {
-        merged[it->first] = *it->second.value;
-      } else {
-        merged.erase(it->first);
-      }
-    }
-    for (auto& [k, v] : merged)
-      if (!f(k, v)) return;
-  }
-
- private:
-  void set(std::string_view key, std::optional<std::string> v) {
-    auto it = l_.overlay->find(key);
-    if (it == l_.overlay->end()) {
-      l_.overlay->emplace(std::string(key), overlay_entry{std::move(v), batch_});
-    } else {
-      it->second = {std::move(v), batch_};
-    }
-    written_.emplace_back(key);
-  }
-  layered l_;
-  uint64_t batch_;
-  std::vector<std::string>& written_;
-};
-
 }  // namespace
 
 struct executor::impl {
@@ -137,8 +70,6 @@ struct executor::impl {
     uint64_t seq = 0;
     std::vector<events::envelope> events;
     std::vector<decided> cmds;
-    // keys written into the overlay, per read model, to prune once applied
-    std::vector<std::pair<std::string, std::vector<std::string>>> written;
   };
 
   std::mutex mu;
@@ -150,132 +81,65 @@ struct executor::impl {
   bool resync = false;
   std::thread decider, appender;
 
-  // Decider-thread state.
-  std::unordered_map<std::string, overlay_map> overlay;
+  // Decider-thread state: the write model (commands/write_model.h), the log reader that keeps
+  // it in step with events other writers append, and the ids of the executor's own events
+  // that the model already holds but the reader has not passed yet (skipped when it does).
+  std::mutex model_mu;  // held while deciding; lets inspect() look from another thread
+  write_model model;
+  std::unique_ptr<events::log_reader> tail;
+  std::unordered_set<std::string> own_ids;
+  bool seeded = false;
   uint64_t next_batch = 1;
-  // Batches appended and not yet known to be applied: seq → (positions, written keys).
-  struct appended_batch {
-    std::vector<events::log_position> positions;
-    std::vector<std::pair<std::string, std::vector<std::string>>> written;
-  };
-  std::mutex appended_mu;
-  std::map<uint64_t, appended_batch> appended;
   std::map<int32_t, int64_t> appended_end;  // last offset appended per partition (appender)
 
   impl(events::event_log& l, std::shared_ptr<projections::projection_store> s,
        consumers::projection_runner& r, const clock& c, executor_options o)
       : log(l), store(std::move(s)), runner(r), clk(c), opts(o) {}
 
-  // ------------------------------------------------------------ decision state
-  struct state final : decision_state {
-    impl& x;
-    layered orders, customers, catalog, daily, automation;
-    explicit state(impl& i) : x(i) {}
-
-    template <class T>
-    static std::optional<T> load(const layered& l, std::string_view k) {
-      auto v = l.get(k);
-      if (!v) return std::nullopt;
-      auto r = events::decode_payload<T>(*v);
-      if (!r) return std::nullopt;
-      return std::move(r).value();
+  // ------------------------------------------------------------ the write model
+  // Folds events from the reader into the model until it has read `until` (per partition),
+  // or — empty `until` — until nothing more is there right now. Own events are skipped: the
+  // model applied them when they were decided.
+  result_msg<void> read_tail(const std::vector<int64_t>& until) {
+    auto reached = [&] {
+      auto next = tail->next_offsets();
+      for (size_t p = 0; p < until.size(); ++p)
+        if ((p < next.size() ? next[p] : 0) < until[p]) return false;
+      return true;
+    };
+    for (;;) {
+      if (!until.empty() && reached()) return success();
+      auto wait = until.empty() ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100);
+      auto r = tail->read(4096, wait);
+      if (!r)
+        return error_info{r.error(), "the write model cannot read the log: " + r.error().message()};
+      if (r.value().empty()) {
+        if (until.empty()) return success();
+        continue;
+      }
+      for (const auto& se : r.value()) {
+        if (!own_ids.empty() && own_ids.erase(se.event.id)) continue;
+        if (!write_model::wants(se.event.type)) continue;
+        BOOST_OUTCOME_TRY(model.apply_logged(se.event));
+      }
     }
-    std::optional<product_state> product(std::string_view id) override {
-      auto p = load<projections::product_record>(catalog, "p/" + std::string(id));
-      if (!p || !p->defined) return std::nullopt;
-      return product_state{p->id, p->sku, p->name, p->price, p->min_stock, p->active};
-    }
-    std::optional<std::string> product_id_by_sku(std::string_view sku) override {
-      return catalog.get("sku/" + std::string(sku));
-    }
-    int64_t available(std::string_view pid, std::string_view wh) override {
-      auto s = load<projections::stock_record>(
-          catalog, "s/" + std::string(pid) + "/" + std::string(wh));
-      return s ? s->on_hand - s->reserved : 0;
-    }
-    bool warehouse_exists(std::string_view id) override {
-      return id == "main" || catalog.get("w/" + std::string(id)).has_value();
-    }
-    std::optional<std::string> customer_by_phone(std::string_view p) override {
-      return customers.get("p/" + std::string(p));
-    }
-    bool customer_exists(std::string_view id) override {
-      return customers.get("c/" + std::string(id)).has_value();
-    }
-    std::optional<order_state> order(std::string_view id) override {
-      auto o = load<projections::order_record>(orders, "o/" + std::string(id));
-      if (!o) return std::nullopt;
-      return order_state{o->id, o->status, o->customer_id};
-    }
-    std::optional<std::string> order_by_external_id(std::string_view ch,
-                                                    std::string_view ext) override {
-      return orders.get("x/" + std::string(ch) + "/" + std::string(ext));
-    }
-    std::optional<idempotency_state> idempotency(std::string_view key) override {
-      auto r = load<projections::idempotency_record>(orders, "i/" + std::string(key));
-      if (!r) return std::nullopt;
-      return idempotency_state{r->order_id, r->request_hash};
-    }
-    shop_settings settings() override {
-      shop_settings s;
-      if (auto c = load<events::settings_changed>(daily, "meta/settings")) s.apply(*c);
-      return s;
-    }
-    // Automation state (projections/read_models/automation.h key layout).
-    std::optional<template_state> message_template(std::string_view id) override {
-      auto t = load<projections::template_record>(automation, "t/" + std::string(id));
-      if (!t && id == kDefaultOrderConfirmationId) t = projections::default_order_confirmation();
-      if (!t) return std::nullopt;
-      return template_state{t->id,   t->name,          t->kind,
-                            t->body, t->wa_template_name, t->wa_language};
-    }
-    std::optional<reminder_rule_state> reminder_rule(std::string_view id) override {
-      auto r = load<projections::reminder_rule_record>(automation, "r/" + std::string(id));
-      if (!r) return std::nullopt;
-      return reminder_rule_state{r->id,          r->name, r->days_after_delivery, r->product_id,
-                                 r->template_id, r->body, r->enabled};
-    }
-    std::optional<alert_state> alert(std::string_view id) override {
-      auto a = load<projections::alert_record>(automation, "a/" + std::string(id));
-      if (!a) return std::nullopt;
-      return alert_state{a->id, a->state, a->acknowledged};
-    }
-  };
-
-  layered layer(const std::string& name) {
-    layered l;
-    l.overlay = &overlay[name];
-    auto v = store->view(name);
-    if (v) l.view = std::move(v).value();
-    return l;
   }
 
-  // Drops overlay entries whose batches the read models have applied. Batches are appended
-  // in order, so once batch k is applied every batch before it is too; an entry is dropped
-  // when the batch that wrote it last is applied (a later pending batch keeps it).
-  void prune() {
-    std::vector<appended_batch> done;
-    uint64_t upto = 0;
-    {
-      std::lock_guard lk(appended_mu);
-      for (auto it = appended.begin(); it != appended.end();) {
-        bool all = true;
-        for (auto& p : it->second.positions) all = all && runner.reached(p);
-        if (!all) break;
-        upto = it->first;
-        done.push_back(std::move(it->second));
-        it = appended.erase(it);
-      }
-    }
-    for (auto& b : done) {
-      for (auto& [name, keys] : b.written) {
-        auto& m = overlay[name];
-        for (auto& k : keys) {
-          auto it = m.find(k);
-          if (it != m.end() && it->second.batch <= upto) m.erase(it);
-        }
-      }
-    }
+  // The model as the fold of the whole log (at start, and after a failed append, when it may
+  // hold events that were never written).
+  result_msg<void> seed() {
+    seeded = false;
+    model.clear();
+    own_ids.clear();
+    tail.reset();
+    auto st = log.stats();
+    if (!st) return error_info{st.error(), "cannot read the log's end: " + st.error().message()};
+    auto rd = log.open_reader({});
+    if (!rd) return error_info{rd.error(), "cannot open the log: " + rd.error().message()};
+    tail = std::move(rd).value();
+    BOOST_OUTCOME_TRY(read_tail(st.value().end_offsets));
+    seeded = true;
+    return success();
   }
 
   void decide_loop() {
@@ -283,18 +147,13 @@ struct executor::impl {
       std::vector<queued> work;
       {
         std::unique_lock lk(mu);
-        cv_queue.wait(lk, [&] { return stopping || !queue.empty(); });
+        cv_queue.wait(lk, [&] { return stopping || !queue.empty() || !seeded; });
         if (queue.empty() && stopping) return;
         if (resync) {
+          // Every in-flight append has finished, so the log holds all it will ever hold of
+          // the failed batches: refold it.
           cv_inflight.wait(lk, [&] { return inflight == 0; });
-          lk.unlock();
-          catch_up();
-          lk.lock();
-          overlay.clear();
-          {
-            std::lock_guard lk2(appended_mu);
-            appended.clear();
-          }
+          seeded = false;
           resync = false;
         }
         size_t n = std::min(queue.size(), opts.max_batch);
@@ -303,10 +162,24 @@ struct executor::impl {
           queue.pop_front();
         }
       }
-      prune();
       batch b;
       b.seq = next_batch++;
-      decide_batch(work, b);
+      {
+        std::lock_guard lk(model_mu);
+        auto ready = seeded ? read_tail({}) : seed();
+        if (!ready) {
+          seeded = false;  // refold before the next decision
+          for (auto& q : work) q.done(ready.error());
+          if (work.empty()) {
+            // Nothing to refuse: retry the seed shortly rather than spinning.
+            std::unique_lock lk2(mu);
+            cv_queue.wait_for(lk2, std::chrono::milliseconds(200), [&] { return stopping; });
+          }
+          continue;
+        }
+        decide_batch(work, b);
+      }
+      if (b.cmds.empty()) continue;
       {
         std::lock_guard lk(mu);
         ++inflight;
@@ -316,91 +189,79 @@ struct executor::impl {
     }
   }
 
-  void catch_up() {
-    auto st = log.stats();
-    if (!st) return;
-    for (size_t p = 0; p < st.value().end_offsets.size(); ++p) {
-      int64_t end = st.value().end_offsets[p];
-      if (end > 0)
-        runner.wait_for({static_cast<int32_t>(p), end - 1}, std::chrono::milliseconds(10'000));
-    }
-  }
-
   void decide_batch(std::vector<queued>& work, batch& b) {
-    state s(*this);
-    s.orders = layer("orders");
-    s.customers = layer("customers");
-    s.catalog = layer("catalog");
-    s.daily = layer("daily");
-    s.automation = layer("automation");
-    const auto projs = store->projections();
-    std::map<std::string, std::vector<std::string>> written;
+    b.events.reserve(work.size() * 2);
+    b.cmds.reserve(work.size());
     for (auto& q : work) {
       timestamp now = clk.now();
       decision_context ctx{now, [now](std::string_view p) { return compact_id(p, now); }};
-      auto d = std::visit([&](auto& c) { return decide(s, ctx, c); }, q.cmd);
+      auto d = std::visit([&](auto& c) { return decide(model, ctx, c); }, q.cmd);
       if (!d) {
         q.done(d.error());
         continue;
       }
       decided dc;
       dc.done = std::move(q.done);
-      dc.out.id = d.value().id;
+      dc.out.id = std::move(d.value().id);
       dc.out.existing = d.value().existing;
-      std::string causation;
       for (auto& ne : d.value().events) {
-        events::envelope e;
+        events::envelope& e = b.events.emplace_back();
         e.id = events::new_event_id(now);
-        e.type = std::string(std::visit([](auto& p) { return std::string_view(p.kType); }, ne.payload));
-        e.version = std::visit([](auto& p) { return p.kVersion; }, ne.payload);
-        e.stream = ne.stream;
+        std::visit(
+            [&](auto& p) {
+              e.type = p.kType;
+              e.version = p.kVersion;
+              e.payload = events::encode_payload(p);
+            },
+            ne.payload);
+        e.stream = std::move(ne.stream);
         e.time = now;
         e.actor = q.who.actor;
         e.correlation_id = q.who.correlation_id;
-        e.causation_id = causation;
-        e.payload = std::visit([](auto& p) { return events::encode_payload(p); }, ne.payload);
-        // Apply to the overlay with the same folds the read models use, so the next
-        // command in this batch (or the next batches) sees this one's effects.
-        events::stored_event se{{0, 0}, e};
-        for (const auto& p : projs) {
-          if (!p->wants(e.type)) continue;
-          std::string name(p->name());
-          auto& keys = written[name];
-          overlay_ctx oc(layer_cached(s, name), b.seq, keys);
-          (void)p->apply(se, oc);
-        }
-        dc.last_event = b.events.size();
-        b.events.push_back(std::move(e));
+        // The next command (in this batch or a later one) sees this one's effects.
+        model.apply(ne.payload);
+        own_ids.insert(e.id);
+        dc.last_event = b.events.size() - 1;
       }
       b.cmds.push_back(std::move(dc));
     }
-    for (auto& [name, keys] : written) b.written.emplace_back(name, std::move(keys));
   }
 
-  layered layer_cached(state& s, const std::string& name) {
-    if (name == "orders") return s.orders;
-    if (name == "customers") return s.customers;
-    if (name == "catalog") return s.catalog;
-    if (name == "daily") return s.daily;
-    if (name == "automation") return s.automation;
-    return layer(name);
-  }
+  // Appends every batch decided while the previous append was in progress in ONE append()
+  // (one fsync / one produce-flush for all of them): the decider is fast enough to hand over
+  // a batch per command or two, and appending those one by one would cost a sync each.
+  static constexpr size_t kMaxAppendEvents = 16384;
 
   void append_loop() {
     for (;;) {
       batch b;
+      size_t taken = 0;
       {
         std::unique_lock lk(mu);
         cv_batches.wait(lk, [&] { return stopping || !to_append.empty(); });
         if (to_append.empty() && stopping) return;
         b = std::move(to_append.front());
         to_append.pop_front();
+        taken = 1;
+        while (!to_append.empty() &&
+               b.events.size() + to_append.front().events.size() <= kMaxAppendEvents) {
+          batch& next = to_append.front();
+          size_t base = b.events.size();
+          for (auto& e : next.events) b.events.push_back(std::move(e));
+          for (auto& c : next.cmds) {
+            if (c.last_event != SIZE_MAX) c.last_event += base;
+            b.cmds.push_back(std::move(c));
+          }
+          to_append.pop_front();
+          ++taken;
+        }
       }
       std::vector<events::append_result> results;
       if (!b.events.empty()) {
         auto r = log.append(b.events);
         if (!r) {
-          error_info err{r.error(), std::string("the log refused the append: ") + r.error().message()};
+          error_info err{r.error(),
+                         std::string("the log refused the append: ") + r.error().message()};
           for (auto& c : b.cmds) c.done(err);
           // Batches decided after this one may rest on its events: refuse them too.
           std::deque<batch> later;
@@ -412,24 +273,16 @@ struct executor::impl {
             for (auto& c : lb.cmds) c.done(err);
           std::lock_guard lk(mu);
           resync = true;
-          inflight -= 1 + later.size();
+          inflight -= taken + later.size();
           cv_inflight.notify_all();
           cv_queue.notify_all();
           continue;
         }
         results = std::move(r).value();
-        appended_batch ab;
-        std::map<int32_t, int64_t> last;
         for (auto& res : results) {
-          auto& l = last[res.position.partition];
-          l = std::max(l, res.position.offset);
           auto& e = appended_end[res.position.partition];
           e = std::max(e, res.position.offset);
         }
-        for (auto& [p, o] : last) ab.positions.push_back({p, o});
-        ab.written = std::move(b.written);
-        std::lock_guard lk(appended_mu);
-        appended.emplace(b.seq, std::move(ab));
       }
       auto deadline = std::chrono::steady_clock::now() + opts.apply_wait;
       for (auto& c : b.cmds) {
@@ -446,7 +299,7 @@ struct executor::impl {
       }
       {
         std::lock_guard lk(mu);
-        --inflight;
+        inflight -= taken;
       }
       cv_inflight.notify_all();
     }
@@ -460,15 +313,16 @@ struct executor::impl {
     }
     auto p = ps.back();
     ps.pop_back();
-    runner.on_reached(p, dl, [this, ps = std::move(ps), dl, out = std::move(out),
-                              done = std::move(done)](bool ok) mutable {
-      if (!ok) {
-        out.applied = false;
-        done(std::move(out));
-        return;
-      }
-      wait_all(std::move(ps), dl, std::move(out), std::move(done));
-    });
+    runner.on_reached(p, dl,
+                      [this, ps = std::move(ps), dl, out = std::move(out),
+                       done = std::move(done)](bool ok) mutable {
+                        if (!ok) {
+                          out.applied = false;
+                          done(std::move(out));
+                          return;
+                        }
+                        wait_all(std::move(ps), dl, std::move(out), std::move(done));
+                      });
   }
 };
 
@@ -518,10 +372,16 @@ void executor::submit(any_command cmd, actor_info who, done_fn done) {
   impl_->cv_queue.notify_one();
 }
 
+void executor::inspect(const std::function<void(const write_model&)>& f) {
+  std::lock_guard lk(impl_->model_mu);
+  f(impl_->model);
+}
+
 result_msg<outcome> executor::execute(any_command cmd, actor_info who) {
   auto p = std::make_shared<std::promise<result_msg<outcome>>>();
   auto f = p->get_future();
-  submit(std::move(cmd), std::move(who), [p](result_msg<outcome> r) { p->set_value(std::move(r)); });
+  submit(std::move(cmd), std::move(who),
+         [p](result_msg<outcome> r) { p->set_value(std::move(r)); });
   return f.get();
 }
 

@@ -1,7 +1,7 @@
 // The command executor: the write side. One thread decides every command in arrival order
 // (a single writer, so commands on any aggregate are serialised and stock can't be sold
-// twice), against the read models plus an in-memory overlay of its own events that the
-// projections have not applied yet. Decided events go to an appender thread that appends
+// twice), against the write model (commands/write_model.h): the decision state in memory, a
+// fold of the log that applies the executor's own events as it decides them. Decided events go to an appender thread that appends
 // whole batches in one call, so concurrent commands share one fsync (group commit), while
 // the decider already works on the next batch.
 //
@@ -14,8 +14,8 @@
 // run on the executor's threads: keep them short.
 //
 // Failure: if an append fails, its commands get the error, and the decider stops deciding
-// until every in-flight append has finished and the read models have caught up with the
-// log, then drops the overlay (so no decision rests on events that were never written).
+// until every in-flight append has finished, then folds the write model again from the log
+// (so no decision rests on events that were never written).
 #pragma once
 
 #include <chrono>
@@ -42,6 +42,8 @@ class registry;
 }
 
 namespace roms::commands {
+
+class write_model;
 
 using any_command =
     std::variant<place_order, change_order_status, define_product, update_product, adjust_stock,
@@ -91,6 +93,9 @@ class executor {
   void submit(any_command cmd, actor_info who, done_fn done);
   // Blocking convenience for the CLI and tests.
   result_msg<outcome> execute(any_command cmd, actor_info who);
+  // Runs f on the write model between two decisions (tests, diagnostics). Blocks deciding
+  // while f runs.
+  void inspect(const std::function<void(const write_model&)>& f);
 
   struct impl;
 
