@@ -536,4 +536,12 @@ result_msg<void> reset_rule_position(const std::filesystem::path& state_dir,
   return internal::save_rule_state(state_dir, *loaded);
 }
 
+result_msg<std::optional<rule_position_info>> read_rule_position(
+    const std::filesystem::path& state_dir) {
+  BOOST_OUTCOME_TRY(auto loaded, internal::load_rule_state(state_dir));
+  if (!loaded) return std::optional<rule_position_info>();
+  return std::optional<rule_position_info>(
+      rule_position_info{loaded->position, loaded->origin, loaded->created_at});
+}
+
 }  // namespace roms::consumers

@@ -167,4 +167,14 @@ class rule_runner {
 result_msg<void> reset_rule_position(const std::filesystem::path& state_dir,
                                      std::vector<int64_t> position);
 
+// The stored state in `state_dir`, for `roms rules status` on a data dir no server holds.
+// nullopt: the rules never ran there.
+struct rule_position_info {
+  std::vector<int64_t> position;  // next offset per partition to evaluate
+  std::vector<int64_t> origin;
+  std::string created_at;
+};
+result_msg<std::optional<rule_position_info>> read_rule_position(
+    const std::filesystem::path& state_dir);
+
 }  // namespace roms::consumers

@@ -49,4 +49,14 @@ int fail(const std::string& message) {
   return 1;
 }
 
+std::string format_positions(const std::vector<int64_t>& next, bool single) {
+  if (single) return std::to_string(next.empty() ? 0 : next[0]);
+  std::string s;
+  for (size_t p = 0; p < next.size(); ++p) {
+    if (!s.empty()) s += ",";
+    s += std::to_string(p) + ":" + std::to_string(next[p]);
+  }
+  return s;
+}
+
 }  // namespace roms::tools

@@ -5,7 +5,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "core/errc.h"
 #include "core/result.h"
 #include "events/log.h"
 
@@ -34,6 +36,9 @@ result_msg<std::unique_ptr<events::event_log>> open_log(const log_options& o, bo
 // Whether positions print as plain offsets (embedded) or "P:O" (Kafka).
 inline bool single_partition(const log_options& o) { return o.backend == "embedded"; }
 
+// Next offsets per partition as users read them: "42" (embedded) or "0:42,1:17" (Kafka).
+std::string format_positions(const std::vector<int64_t>& next, bool single);
+
 // Prints "roms: <message>" to stderr and returns the exit code 1.
 int fail(const std::string& message);
 
@@ -42,5 +47,6 @@ void register_log_commands(CLI::App& app);
 void register_serve_command(CLI::App& app);
 void register_projection_commands(CLI::App& app);
 void register_auth_commands(CLI::App& app);
+void register_rules_commands(CLI::App& app);
 
 }  // namespace roms::tools

@@ -56,16 +56,6 @@ std::vector<std::shared_ptr<projections::projection>> models(const log_options& 
   return v;
 }
 
-std::string join_positions(const std::vector<int64_t>& pos, bool single) {
-  if (single) return std::to_string(pos.empty() ? 0 : pos[0]);
-  std::string s;
-  for (size_t p = 0; p < pos.size(); ++p) {
-    if (!s.empty()) s += ",";
-    s += std::to_string(p) + ":" + std::to_string(pos[p]);
-  }
-  return s;
-}
-
 struct progress_part {
   uint64_t done = 0, total = 0;
   double rate = 0;
@@ -104,11 +94,11 @@ int run_status(const names_args& a) {
       lag += end[p] - (p < i.position.size() ? i.position[p] : 0);
     if (a.json) {
       w.begin_object().field("name", i.name).field("version", i.code_version)
-          .field("stored_version", i.stored_version).field("position", join_positions(i.position, single))
+          .field("stored_version", i.stored_version).field("position", format_positions(i.position, single))
           .field("lag", lag).field("stale", i.stale()).field("bytes", i.approximate_bytes).end_object();
     } else {
       std::cout << i.name << "  v" << i.code_version << (i.stale() ? " (stale: rebuild needed)" : "")
-                << "  position " << join_positions(i.position, single) << "  lag " << lag
+                << "  position " << format_positions(i.position, single) << "  lag " << lag
                 << "  ~" << i.approximate_bytes / 1024 << " KiB\n";
     }
   }

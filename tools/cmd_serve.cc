@@ -126,8 +126,9 @@ struct admin_request {
   std::string cmd;
   std::optional<events::raw_json> event;
   std::vector<std::string> names;
+  std::vector<int64_t> from;  // rules.replay
   template <class V>
-  void fields(V& v) { v("cmd", cmd); v("event", event); v("names", names); }
+  void fields(V& v) { v("cmd", cmd); v("event", event); v("names", names); v("from", from); }
 };
 
 int run_serve(const serve_args& a) {
@@ -328,6 +329,21 @@ int run_serve(const serve_args& a) {
           });
           if (!r) return (void)out.write_line(admin_error("internal", r.error().message));
           out.write_line(admin_ok("true"));
+        } else if (cmd == "rules.status" || cmd == "rules.replay") {
+          if (!rules) return (void)out.write_line(admin_error("read_only", "the server is read-only"));
+          if (cmd == "rules.replay") {
+            if (auto r = rules->replay(req.value().from); !r)
+              return (void)out.write_line(admin_error("internal", r.error().message));
+          }
+          auto st = rules->status();
+          events::json_writer w;
+          w.begin_object().field("running", st.running).field("position", format_positions(st.position, single))
+              .field("origin", format_positions(st.origin, single)).field("evaluated", st.evaluated)
+              .field("appended", st.appended).field("duplicates", st.duplicates)
+              .field("waiting", std::string_view(st.waiting));
+          if (st.error) w.field("error", std::string_view(st.error->message));
+          w.end_object();
+          out.write_line(admin_ok(w.str()));
         } else if (handle_admin_extension(ctx, cmd, line, out)) {
           // handled
         } else {

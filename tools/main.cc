@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   roms::tools::register_log_commands(app);
   roms::tools::register_projection_commands(app);
   roms::tools::register_auth_commands(app);
+  roms::tools::register_rules_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -39,15 +39,20 @@ uint16_t free_port() {
   return ntohs(a.sin_port);
 }
 
-// Runs `roms` with args and env; stdin gets `input`. Returns the exit code.
-int run_roms(const std::vector<std::string>& args, const std::string& input) {
-  int in[2];
-  if (::pipe(in) != 0) return -1;
+struct run_result {
+  int code = -1;
+  std::string out;
+};
+
+// Runs `roms` with args; stdin gets `input`; stdout is captured (stderr passes through).
+run_result run_roms(const std::vector<std::string>& args, const std::string& input = "") {
+  int in[2], out[2];
+  if (::pipe(in) != 0 || ::pipe(out) != 0) return {};
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(in[0], 0);
-    ::close(in[0]);
-    ::close(in[1]);
+    ::dup2(out[1], 1);
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
     std::vector<char*> argv;
     std::string exe = ROMS_BINARY;
     argv.push_back(exe.data());
@@ -57,11 +62,17 @@ int run_roms(const std::vector<std::string>& args, const std::string& input) {
     ::_exit(127);
   }
   ::close(in[0]);
+  ::close(out[1]);
   (void)!::write(in[1], input.data(), input.size());
   ::close(in[1]);
+  run_result r;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 // `roms serve` as a child process; SIGTERM and wait on destruction.
@@ -138,7 +149,8 @@ class ServeEndToEnd : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(run_roms({"user", "create", "--data", dir_.path().string(), "--email",
                         "owner@toko.id", "--role", "admin", "--password-stdin"},
-                       "rahasia-toko-123\n"),
+                       "rahasia-toko-123\n")
+                  .code,
               0);
   }
   temp_dir dir_;
@@ -218,6 +230,18 @@ TEST_F(ServeEndToEnd, OneThankYouAndOneReminderWithTheCrossSellNothingMore) {
   EXPECT_EQ(settle(gw, 3s).size(), 2u);
   EXPECT_EQ(gw.send_requests(), 2u);
 
+  // The ops replay (through the running server's admin socket) re-evaluates every rule from
+  // the start of the log: nothing new reaches the gateway.
+  auto replay = run_roms({"rules", "replay", "--data", dir_.path().string(), "--from", "0"});
+  ASSERT_EQ(replay.code, 0) << replay.out;
+  EXPECT_NE(replay.out.find("running server"), std::string::npos) << replay.out;
+  ASSERT_EQ(again.post("/api/v1/test/clock", R"({"advance_seconds":60})").status, 200);
+  EXPECT_EQ(settle(gw, 3s).size(), 2u);
+  auto status = run_roms({"rules", "status", "--data", dir_.path().string()});
+  ASSERT_EQ(status.code, 0) << status.out;
+  EXPECT_NE(status.out.find("\"duplicates\""), std::string::npos) << status.out;
+  EXPECT_EQ(gw.send_requests(), 2u);
+
   // The dashboard reports the channel the outbox talks to. (The session from before the
   // clock moved 47 days has expired: log in again.)
   auto dash = login(port, "owner@toko.id", "rahasia-toko-123").get("/api/v1/dashboard/today");
@@ -254,6 +278,16 @@ TEST_F(ServeEndToEnd, WithWhatsAppOffMessagesWaitQueued) {
   ASSERT_EQ(dash.status, 200) << dash;
   EXPECT_EQ(dash.at("whatsapp").as_object().at("status").as_string(), "disconnected");
   EXPECT_EQ(server.stop(), 0);
+
+  // Offline, the rules' state is read and reset from the data dir.
+  auto st = run_roms({"rules", "status", "--data", dir_.path().string()});
+  ASSERT_EQ(st.code, 0);
+  EXPECT_NE(st.out.find("(not running)"), std::string::npos) << st.out;
+  EXPECT_EQ(st.out.find("position 0 "), std::string::npos) << st.out;
+  ASSERT_EQ(run_roms({"rules", "replay", "--data", dir_.path().string(), "--from", "0"}).code, 0);
+  st = run_roms({"rules", "status", "--data", dir_.path().string()});
+  EXPECT_NE(st.out.find("position 0 "), std::string::npos) << st.out;
+  EXPECT_NE(run_roms({"rules", "replay", "--data", dir_.path().string(), "--from", "x"}).code, 0);
 }
 
 }  // namespace
