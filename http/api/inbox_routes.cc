@@ -6,7 +6,8 @@
 //   GET  /api/v1/conversations            ?view=mine|unassigned|all&state=open|closed&limit&cursor
 //   GET  /api/v1/conversations/{id}
 //   GET  /api/v1/conversations/{id}/messages   ?limit&cursor (oldest first; cursor → older)
-//   POST /api/v1/conversations/{id}/messages   {"text"} → message.queued kind reply (outbox)
+//   POST /api/v1/conversations/{id}/messages   {"text"} → message.queued kind reply (outbox), or
+//        multipart/form-data: "file" (stored content-addressed in <data>/media) + "text" caption
 //   POST /api/v1/conversations/{id}/assign     {"agent_id"} (Admin; null or "" = unassigned)
 //   POST /api/v1/conversations/{id}/resolve
 //   GET  /api/v1/inbox/settings, PATCH /api/v1/inbox/settings (Admin)
@@ -18,16 +19,25 @@
 // its id taken waits for the read models to catch up and decides again (at most 3 times, then
 // 409 conflict). Answers come once the read models have applied the event (bounded wait, else
 // 202 {"status":"applying"}), with X-Roms-Position.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
+#include <cctype>
+#include <cerrno>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "consumers/derived_id.h"
+#include "consumers/media_link.h"
 #include "consumers/runner.h"
 #include "core/errc.h"
 #include "core/inbox.h"
@@ -428,25 +438,173 @@ void list_messages(context& ctx, request&& req, path_params&& p, responder out) 
   });
 }
 
+// ---------------------------------------------------------------- attachments
+
+struct upload {
+  std::string text;
+  std::string filename;
+  std::string mime_type;
+  std::string data;
+  bool has_file = false;
+};
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+  return v;
+}
+
+// A parameter of a header value: `name=value` or `name="value"` ("" when absent).
+std::string header_param(std::string_view value, std::string_view name) {
+  size_t at = 0;
+  while ((at = value.find(';', at)) != std::string_view::npos) {
+    ++at;
+    auto rest = trim(value.substr(at));
+    if (rest.size() > name.size() && rest.substr(0, name.size()) == name && rest[name.size()] == '=') {
+      auto v = rest.substr(name.size() + 1);
+      if (!v.empty() && v.front() == '"') {
+        v.remove_prefix(1);
+        return std::string(v.substr(0, v.find('"')));
+      }
+      return std::string(trim(v.substr(0, v.find(';'))));
+    }
+  }
+  return {};
+}
+
+// multipart/form-data with the parts "file" (one file) and "text" (an optional caption).
+// Errors name the field.
+result_msg<upload> parse_multipart(std::string_view content_type, std::string_view body) {
+  const std::string boundary = header_param(content_type, "boundary");
+  if (boundary.empty() || boundary.size() > 200)
+    return error_info{errc::invalid_argument, "Content-Type: multipart/form-data needs a boundary"};
+  const std::string delim = "--" + boundary;
+  upload u;
+  size_t at = body.find(delim);
+  if (at == std::string_view::npos)
+    return error_info{errc::invalid_argument, "body: not multipart/form-data"};
+  for (;;) {
+    at += delim.size();
+    if (body.substr(at, 2) == "--") break;  // the closing delimiter
+    if (body.substr(at, 2) != "\r\n") return error_info{errc::invalid_argument, "body: a malformed part"};
+    at += 2;
+    const size_t head_end = body.find("\r\n\r\n", at);
+    if (head_end == std::string_view::npos)
+      return error_info{errc::invalid_argument, "body: a part without headers"};
+    const std::string_view head = body.substr(at, head_end - at);
+    const size_t data_start = head_end + 4;
+    const size_t next = body.find("\r\n" + delim, data_start);
+    if (next == std::string_view::npos)
+      return error_info{errc::invalid_argument, "body: a part without its end"};
+    const std::string_view data = body.substr(data_start, next - data_start);
+    std::string name, filename, type;
+    size_t line = 0;
+    while (line <= head.size()) {
+      size_t end = head.find("\r\n", line);
+      if (end == std::string_view::npos) end = head.size();
+      auto h = head.substr(line, end - line);
+      auto colon = h.find(':');
+      if (colon != std::string_view::npos) {
+        std::string key(trim(h.substr(0, colon)));
+        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto value = trim(h.substr(colon + 1));
+        if (key == "content-disposition") {
+          name = header_param(value, "name");
+          filename = header_param(value, "filename");
+        } else if (key == "content-type") {
+          type = std::string(value);
+        }
+      }
+      line = end + 2;
+    }
+    if (name == "text") {
+      u.text = std::string(data);
+    } else if (name == "file") {
+      if (u.has_file) return error_info{errc::invalid_argument, "file: one file per message"};
+      u.has_file = true;
+      u.filename = filename.empty() ? "file" : filename;
+      u.mime_type = type.empty() ? "application/octet-stream" : type;
+      u.data = std::string(data);
+    }
+    at = next + 2;
+  }
+  if (!u.has_file || u.data.empty())
+    return error_info{errc::invalid_argument, "file: a non-empty file part named \"file\""};
+  return u;
+}
+
+// Stores `data` content-addressed under <data>/media (written, fsync'd, renamed): its sha256.
+result_msg<std::string> store_media(const consumers::media_signer& media, const std::string& data) {
+  const std::string sha = internal::sha256_hex(data);
+  const auto path = media.file_for(sha);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return sha;
+  const auto tmp = path.string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                   std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return error_info{errc::io_error, "cannot store the file"};
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return error_info{errc::io_error, "cannot store the file"};
+    }
+    done += static_cast<size_t>(n);
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return error_info{errc::io_error, "cannot store the file"};
+  }
+  if (int dfd = ::open(media.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return sha;
+}
+
 void reply(context& ctx, request&& req, path_params&& p, responder out) {
   auto who = require(ctx, req, out, access::cs_work);
   if (!who || refuse_read_only(ctx, out)) return;
-  if (req.header("Content-Type").starts_with("multipart/"))
+  std::string text;
+  std::optional<events::media_ref> media;
+  std::string file_data;
+  const auto content_type = req.header("Content-Type");
+  if (content_type.starts_with("multipart/form-data")) {
+    if (!ctx.media)
+      return out.respond(error_response(415, "unsupported_media_type",
+                                        "this server stores no media: send {\"text\"}"));
+    auto u = parse_multipart(content_type, req.body);
+    if (!u) return internal::answer_bad_param(out, internal::field_of(u.error().message).empty()
+                                                       ? "body"
+                                                       : internal::field_of(u.error().message),
+                                              u.error().message);
+    text = std::move(u.value().text);
+    media = events::media_ref{"", u.value().mime_type, u.value().filename, ""};
+    file_data = std::move(u.value().data);
+  } else if (content_type.starts_with("multipart/")) {
     return out.respond(error_response(415, "unsupported_media_type",
-                                      "attachments are not supported yet: send {\"text\"}"));
-  auto body = parse_object(req, out);
-  if (!body) return;
-  auto it = body->find("text");
-  if (it == body->end() || !it->value().is_string() || it->value().as_string().empty())
-    return internal::answer_bad_param(out, "text", "text: the message to send, not empty");
-  std::string text(it->value().as_string());
+                                      "send {\"text\"} or multipart/form-data with a file"));
+  } else {
+    auto body = parse_object(req, out);
+    if (!body) return;
+    auto it = body->find("text");
+    if (it == body->end() || !it->value().is_string() || it->value().as_string().empty())
+      return internal::answer_bad_param(out, "text", "text: the message to send, not empty");
+    text = std::string(it->value().as_string());
+  }
   if (text.size() > kMaxText)
     return internal::answer_bad_param(out, "text", "text: at most 4096 bytes");
   std::string idem(req.header("Idempotency-Key"));
   if (idem.size() > 255)
     return internal::answer_bad_param(out, "Idempotency-Key", "Idempotency-Key: 1–255 characters");
   internal::defer([&ctx, who = *who, req = std::move(req), id = std::string(p["id"]),
-                   text = std::move(text), idem = std::move(idem), out] {
+                   text = std::move(text), media = std::move(media),
+                   file_data = std::move(file_data), idem = std::move(idem), out]() mutable {
     auto v = view(ctx, "conversations");
     if (!v) return out.respond(error_response(503, "unavailable", "the inbox is unavailable"));
     auto c = projections::conversations_query::get(*v, id);
@@ -455,6 +613,11 @@ void reply(context& ctx, request&& req, path_params&& p, responder out) {
       return out.respond(error_response(409, "conversation_closed",
                                         "the conversation is closed; a new message from the "
                                         "customer opens a new one"));
+    if (media) {
+      auto sha = store_media(*ctx.media, file_data);
+      if (!sha) return out.respond(error_response(503, "unavailable", sha.error().message));
+      media->sha256 = sha.value();
+    }
     const std::string key = "reply:" + id + ":" +
                             (idem.empty() ? events::new_event_id(ctx.clk->now()) : who.id + ":" + idem);
     events::message_queued q;
@@ -464,6 +627,7 @@ void reply(context& ctx, request&& req, path_params&& p, responder out) {
     q.to = c->phone;
     q.kind = "reply";
     q.body = text;
+    q.media = media;
     q.idempotency_key = key;
     q.cause = id;
     auto e = make_event(ctx, consumers::derived_event_id("message.queued:" + key), q.message_id,

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "consumers/inbox.h"
+#include "consumers/media_link.h"
 #include "http/api/internal/hmac.h"
 #include "projections/read_models/conversations.h"
 #include "tests/http/api_test_util.h"
@@ -99,6 +100,10 @@ class InboxApi : public ::testing::Test {
     stack_->ctx().auth = &auth_;
     stack_->ctx().cfg.waha_hmac_key = std::string(kWahaKey);
     stack_->ctx().cfg.wa_cloud_app_secret = std::string(kCloudSecret);
+    auto m = consumers::media_signer::open(dir_.path() / "media");
+    ASSERT_TRUE(m) << m.error().message;
+    media_ = std::move(m).value();
+    stack_->ctx().media = media_.get();
     start_inbox();
   }
   void TearDown() override {
@@ -172,6 +177,7 @@ class InboxApi : public ::testing::Test {
   agents_auth auth_;
   std::unique_ptr<api_stack> stack_;
   std::unique_ptr<consumers::inbox_runner> inbox_;
+  std::unique_ptr<consumers::media_signer> media_;
 };
 
 TEST_F(InboxApi, InboundMessagesOpenConversationsAssignedInTurnAndFollowUpsJoinThem) {
@@ -316,6 +322,42 @@ TEST_F(InboxApi, RolesAndValidation) {
   EXPECT_EQ(s.num("close_after_minutes"), 60);
   EXPECT_EQ(as(kAdmin).patch("/api/v1/inbox/settings", R"({"close_after_minutes":0})").status, 400);
   EXPECT_EQ(as(agent_auth("ani")).patch("/api/v1/inbox/settings", R"({"close_after_minutes":5})").status, 403);
+}
+
+TEST_F(InboxApi, AReplyWithAnAttachmentIsStoredContentAddressedAndServedToSignedInUsers) {
+  set_status("ani", true);
+  ASSERT_EQ(waha(waha_message("6285550000000", "M1", "minta katalog")).status, 200);
+  settle();
+  const std::string conv = all_assignments().begin()->first;
+  const std::string pdf = "%PDF-1.4\n% katalog\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+  const std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"katalog.pdf\"\r\n"
+                           "Content-Type: application/pdf\r\n\r\n" + pdf +
+                           "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nIni katalognya kak"
+                           "\r\n--XyZ--\r\n";
+  http_conn c(stack_->port(), 20s);
+  c.send(http_request("POST", "/api/v1/conversations/" + conv + "/messages", body,
+                      agent_auth("ani") + "Content-Type: multipart/form-data; boundary=XyZ\r\n"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  auto m = json::parse(r->body).as_object();
+  EXPECT_EQ(m.at("text").as_string(), "Ini katalognya kak");
+  ASSERT_TRUE(m.at("media").is_object());
+  EXPECT_EQ(m.at("media").at("filename").as_string(), "katalog.pdf");
+  EXPECT_EQ(m.at("media").at("mime_type").as_string(), "application/pdf");
+  const std::string url(m.at("media").at("url").as_string());
+  auto file = as(agent_auth("ani")).get(url);
+  EXPECT_EQ(file.status, 200);
+  EXPECT_EQ(file.body, pdf);
+  EXPECT_EQ(as("").get(url).status, 401);  // not without a login
+  // Malformed: no file part.
+  http_conn c2(stack_->port(), 20s);
+  const std::string bad = "--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nx\r\n--XyZ--\r\n";
+  c2.send(http_request("POST", "/api/v1/conversations/" + conv + "/messages", bad,
+                       agent_auth("ani") + "Content-Type: multipart/form-data; boundary=XyZ\r\n"));
+  auto r2 = c2.read_reply();
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 400) << r2->body;
 }
 
 // MISSION.md M4 / issue 7: 1,000 conversations through the webhook endpoint, concurrently,
