@@ -468,7 +468,7 @@ function Chat(props: {
           </button>
           <textarea
             ref={input}
-            rows={2}
+            rows={Math.min(6, Math.max(2, text.split('\n').length + Math.floor(text.length / 70)))}
             value={text}
             placeholder={t('inbox.placeholder')}
             title={t('inbox.enterHint')}

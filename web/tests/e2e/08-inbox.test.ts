@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN, ApiSession, BASE, CS, PHONE, launch, login, newPage, norm, shot } from './harness.js';
+import { ADMIN, ApiSession, BASE, CS, PHONE, launch, login, newPage, norm, rupiahOf, shot } from './harness.js';
 
 const KEY = process.env.ROMS_WAHA_HMAC_KEY ?? '';
 const STANDIN = process.env.ROMS_WAHA_STANDIN ?? '';
@@ -234,6 +234,57 @@ test('two CS agents get alternate new chats live; one replies with Enter', async
   assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true, 'no reload');
   await shot(page, '20-inbox-agent-a');
 
+  // A known customer (with orders) writes in: the panel shows their recent orders in Rupiah and
+  // the order-confirmation quick reply is filled from their last order.
+  const known = items<{ id: string; name: string; phone: string | null; order_count: number }>(
+    (await admin.call('GET', '/api/v1/customers?limit=200')).data,
+  ).find((x) => x.order_count > 0 && /^\+62\d{8,13}$/.test(x.phone ?? ''));
+  assert.ok(known, 'a demo customer with orders and a phone');
+  await inbound(known.phone!.slice(1), known.name, 'Kak, pesanan saya sudah dikirim?');
+  const kconv = await until(`the chat of ${known.id}`, async () => {
+    const r = await admin.call<unknown>('GET', '/api/v1/conversations?view=all&limit=500');
+    return items<Conv>(r.data).find((x) => x.customer_id === known.id && x.state === 'open' && !!x.assignee_id);
+  });
+  const kpage = matches(agentA, kconv.assignee_id) ? a.page : b.page;
+  await rowFor(kpage, known.id).click();
+  await kpage.locator('[data-testid=msg][data-direction=inbound] [data-testid=msg-text]', { hasText: 'sudah dikirim' }).waitFor();
+  await kpage.getByTestId('panel-orders').waitFor();
+  assert.match(norm(await kpage.getByTestId('panel-spent').innerText()), /^Rp\s?\d/);
+  const detail = await admin.call<{ name: string; recent_orders?: { id: string; status: string; total: number; created_at: string }[] }>(
+    'GET',
+    `/api/v1/customers/${encodeURIComponent(known.id)}`,
+  );
+  const lastOrder = (detail.data.recent_orders ?? []).filter((o) => o.status !== 'cancelled').sort((x, y) => y.created_at.localeCompare(x.created_at))[0];
+  await kpage.getByTestId('quick-replies-button').click();
+  const confirm = kpage.locator('[data-testid=quick-reply][data-id=tpl_order_confirmation]');
+  if (lastOrder && (await confirm.count()) > 0) {
+    await confirm.click();
+    const v = norm(await kpage.getByTestId('composer-input').inputValue());
+    assert.ok(v.includes(lastOrder.id), `{order_id} filled: ${v}`);
+    assert.ok(v.includes(norm(rupiahOf(lastOrder.total))), `{total} filled in Rupiah: ${v}`);
+    assert.ok(v.includes(detail.data.name), `{name} filled: ${v}`);
+    assert.ok(!/\{[a-z_]+\}/.test(v), `no variable left: ${v}`);
+  } else {
+    await kpage.getByTestId('quick-replies-button').click();
+  }
+  await shot(kpage, '25-inbox-known-customer');
+  await kpage.getByTestId('composer-input').fill('');
+
+  // The paper-clip: a file is attached and sent as multipart; a server that does not take
+  // attachments yet (415) gets a clear message and the composer keeps the file.
+  await kpage.getByTestId('attach-input').setInputFiles({ name: 'bukti-transfer.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%test\n') });
+  await kpage.getByTestId('attachment').filter({ hasText: 'bukti-transfer.pdf' }).waitFor();
+  await kpage.getByTestId('composer-send').click();
+  await kpage.waitForFunction(
+    () =>
+      !!document.querySelector('[data-testid=msg][data-direction=outbound] [data-testid=msg-file]') ||
+      /lampiran|attachments/i.test(document.querySelector('.composer [data-testid=error]')?.textContent ?? ''),
+  );
+  if ((await kpage.locator('.composer [data-testid=error]').count()) > 0) {
+    assert.equal(await kpage.getByTestId('attachment').count(), 1, 'the file stays attached');
+    await kpage.locator('[data-testid=attachment] button').click();
+  }
+
   // The Admin sees every chat with its agent and hands one of B's to A: it moves live.
   const adm = await newPage(browser);
   await login(adm.page, ADMIN);
@@ -263,6 +314,12 @@ test('two CS agents get alternate new chats live; one replies with Enter', async
   await shot(phone.page, '23-inbox-phone-chat');
   await phone.page.getByTestId('chat-back').click();
   await phone.page.getByTestId('conv-list').waitFor();
+
+  // English on the switch.
+  await a.page.getByTestId('lang-switch').click();
+  await a.page.getByTestId('inbox-tab-mine').filter({ hasText: 'Mine' }).waitFor();
+  assert.equal(norm(await a.page.getByTestId('agent-toggle').innerText()), 'ONLINE');
+  await shot(a.page, '26-inbox-english');
 
   // Offline again: the toggle says so.
   await b.page.getByTestId('agent-toggle').click();
