@@ -196,7 +196,7 @@ const messages = [];
 let rrLast = -1;
 const templates = [
   { id: 'tpl_greeting', name: 'Sapaan', type: 'greeting', body: 'Halo {name}, terima kasih sudah menghubungi kami! Ada yang bisa kami bantu?', variables: ['name'], wa_template_name: null, wa_language: null, default: false },
-  { id: 'tpl_order', name: 'Konfirmasi pesanan', type: 'order_confirmation', body: 'Halo {customer_name}, pesanan {order_id} ({product_name}) senilai {total} sudah kami terima.', variables: ['customer_name', 'order_id', 'product_name', 'total'], wa_template_name: null, wa_language: null, default: true },
+  { id: 'tpl_order_confirmation', name: 'Konfirmasi pesanan', type: 'order_confirmation', body: 'Halo {customer_name}, pesanan {order_id} ({product_name}) senilai {total} sudah kami terima.', variables: ['customer_name', 'order_id', 'product_name', 'total'], wa_template_name: null, wa_language: null, default: true },
 ];
 const agentJson = (u) => ({ id: u.id, email: u.email, display_name: u.display_name || u.email, role: u.role, status: agentStatus.get(u.id) ?? 'offline', open_conversations: conversations.filter((c) => c.assignee_id === u.id && c.state === 'open').length });
 function nextAgent() {
@@ -248,7 +248,7 @@ async function inboxApi(req, res, url) {
     const phone = `+${String(pl.from).split('@')[0]}`;
     let cu = customers.find((x) => x.phone === phone);
     if (!cu) {
-      cu = { id: id('cus'), phone, name: pl._data?.notifyName ?? '', email: null, city: null, province: null, created_at: now().toISOString() };
+      cu = { id: id('cus'), phone, name: phone, email: null, city: null, province: null, created_at: now().toISOString() };
       customers.push(cu);
       broadcast('customer.registered', cu.id);
     }

@@ -326,6 +326,23 @@ test('two CS agents get alternate new chats live; one replies with Enter', async
   await b.page.waitForSelector('[data-testid=agent-toggle][data-status=offline]');
   await b.page.getByTestId('inbox-offline-note').waitFor();
 
+  // Nobody ONLINE: a new chat waits in the Unassigned tab; it is A's once A comes back.
+  await a.page.getByTestId('agent-toggle').click();
+  await a.page.waitForSelector('[data-testid=agent-toggle][data-status=offline]');
+  await a.page.getByTestId('inbox-tab-unassigned').click();
+  const late = { digits: `62812${run}9`, text: 'Masih buka, Kak?' };
+  await inbound(late.digits, 'Pelanggan Malam', late.text);
+  const lateConv = await until('the waiting chat', async () => {
+    const r = await admin.call<unknown>('GET', '/api/v1/conversations?view=unassigned&limit=500');
+    return items<Conv & { phone?: string }>(r.data).find((x) => (x.phone ?? '').replace(/\D/g, '') === late.digits);
+  });
+  await rowFor(a.page, lateConv.customer_id).waitFor();
+  await a.page.getByTestId('agent-toggle').click();
+  await a.page.waitForSelector('[data-testid=agent-toggle][data-status=online]');
+  await a.page.waitForFunction((id) => !document.querySelector(`[data-customer-id="${id}"]`), lateConv.customer_id);
+  await a.page.getByTestId('inbox-tab-mine').click();
+  await rowFor(a.page, lateConv.customer_id).waitFor();
+
   await phone.context.close();
   await a.context.close();
   await b.context.close();
