@@ -359,6 +359,7 @@ export const en: Record<Key, string> = {
   'inbox.noTemplates': 'No message templates yet.',
   'inbox.missingVars': 'Fill in first: {vars}',
   'inbox.resolve': 'Resolve',
+  'inbox.retry': 'Send again',
   'inbox.resolved': 'Conversation resolved.',
   'inbox.assignTo': 'Assign to',
   'inbox.assignee': 'Agent',

@@ -358,6 +358,7 @@ export const id = {
   'inbox.noTemplates': 'Belum ada template pesan.',
   'inbox.missingVars': 'Isi dulu: {vars}',
   'inbox.resolve': 'Selesaikan',
+  'inbox.retry': 'Kirim ulang',
   'inbox.resolved': 'Percakapan diselesaikan.',
   'inbox.assignTo': 'Tugaskan ke',
   'inbox.assignee': 'Agen',

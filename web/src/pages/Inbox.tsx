@@ -221,7 +221,7 @@ function PaperClip() {
 
 const TICKS: Record<string, string> = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠' };
 
-function MessageBubble(props: { m: Message }) {
+function MessageBubble(props: { m: Message; onRetry?: (id: string) => void }) {
   const m = props.m;
   const out = m.direction === 'outbound';
   const text = messageText(m);
@@ -252,6 +252,11 @@ function MessageBubble(props: { m: Message }) {
             <span class={`msg-status st-${m.status}`} data-testid="msg-status" title={m.error?.message || tx('msg', m.status)}>
               {TICKS[m.status] ?? ''} <span class="msg-status-label">{tx('msg', m.status)}</span>
             </span>
+          )}
+          {out && m.status === 'failed' && props.onRetry && (
+            <button type="button" class="link small" data-testid="msg-retry" onClick={() => props.onRetry!(m.id)}>
+              {t('inbox.retry')}
+            </button>
           )}
         </div>
       </div>
@@ -353,6 +358,17 @@ function Chat(props: {
     }
   }
 
+  // A failed reply back into the outbox (Admin: POST /api/v1/messages/{id}/retry).
+  async function retry(id: string) {
+    setError(null);
+    try {
+      await api.post(`/api/v1/messages/${enc(id)}/retry`, {});
+      props.onChanged();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
   async function assign(agentId: string) {
     if (!agentId) return;
     setError(null);
@@ -413,7 +429,7 @@ function Chat(props: {
         {props.loading && <Loading />}
         {!props.loading && props.messages.length === 0 && <li class="muted">{t('inbox.noMessages')}</li>}
         {props.messages.map((m) => (
-          <MessageBubble key={m.id} m={m} />
+          <MessageBubble key={m.id} m={m} onRetry={props.admin ? (id) => void retry(id) : undefined} />
         ))}
       </ul>
       <ErrorBox error={props.error} />
