@@ -107,6 +107,9 @@ say "server at $URL (admin $ADMIN_EMAIL, cs $CS_EMAIL)"
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 cd web
+# Unit tests of the app's pure parts first (no browser, a second).
+node_modules/.bin/tsc -p tests/unit/tsconfig.json
+node --test --test-reporter=dot tests/build/unit/tests/unit/
 node_modules/.bin/tsc -p tests/tsconfig.json
 filter=()
 [[ -n ${ROMS_WEB_TEST_FILTER:-} ]] && filter=(--test-name-pattern "$ROMS_WEB_TEST_FILTER")
