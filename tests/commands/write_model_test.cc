@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <fstream>
+#include <iostream>
 #include <mutex>
 #include <random>
 
@@ -318,6 +321,73 @@ TEST_F(WriteModelTest, EventsOfOtherWritersReachTheModel) {
   EXPECT_NE(std::find(dump.begin(), dump.end(), "stock " + pid + " main on_hand=5 reserved=3"),
             dump.end());
   EXPECT_EQ(dump, read_model_dump());
+}
+
+// Not a check: how long seeding takes and how much memory the model needs per order.
+//   commands_write_model_test --gtest_also_run_disabled_tests --gtest_filter='*SeedCost*'
+TEST(WriteModelCost, DISABLED_SeedCostPerOrder) {
+  testing::temp_dir dir;
+  auto log = events::open_embedded_log(dir.path()).value();
+  constexpr int kOrders = 200'000;
+  const timestamp now = system_clock().now();
+  std::vector<events::envelope> batch;
+  auto add = [&](std::string stream, const auto& payload) {
+    events::envelope& e = batch.emplace_back();
+    e.id = events::new_event_id(now);
+    e.type = std::string(payload.kType);
+    e.stream = std::move(stream);
+    e.time = now;
+    e.actor = "test";
+    e.payload = events::encode_payload(payload);
+  };
+  for (int i = 0; i < kOrders; ++i) {
+    std::string n = std::to_string(i);
+    std::string cid = "cus_01m865x8bdeqrb86ap2n5" + std::string(8 - n.size(), '0') + n;
+    std::string oid = "ord_01m865x8bdeqrb86ap2n5" + std::string(8 - n.size(), '0') + n;
+    std::string phone = "+62812" + std::string(8 - n.size(), '0') + n;
+    add(cid, events::customer_registered{cid, phone, true, "Pelanggan " + n, "", "Bandung",
+                                         "Jawa Barat", "order:api"});
+    events::order_placed o;
+    o.order_id = oid;
+    o.external_id = "bench-" + n;
+    o.channel = "api";
+    o.customer_id = cid;
+    o.customer = {"Pelanggan " + n, phone, "", "Bandung", "Jawa Barat"};
+    o.items = {{"prd_01m865x8bdeqrb86ap2n5kopi", "KOPI", "Kopi", 1, 45000, false, false}};
+    o.total = 45000;
+    o.payment = {"bank_transfer", "prepaid"};
+    add(oid, o);
+    if (batch.size() >= 4000) {
+      ASSERT_TRUE(log->append(batch));
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) {
+    ASSERT_TRUE(log->append(batch));
+  }
+  auto rss = [] {
+    std::ifstream f("/proc/self/statm");
+    long pages = 0, resident = 0;
+    f >> pages >> resident;
+    return resident * 4096L;
+  };
+  long before = rss();
+  auto t0 = std::chrono::steady_clock::now();
+  write_model m;
+  auto reader = log->open_reader({}).value();
+  size_t events = 0;
+  for (;;) {
+    auto evs = reader->read(4096, std::chrono::milliseconds(0)).value();
+    if (evs.empty()) break;
+    for (auto& e : evs) ASSERT_TRUE(m.apply_logged(e.event));
+    events += evs.size();
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  long after = rss();
+  std::cout << "seeded " << events << " events (" << kOrders << " orders) in " << secs
+            << " s = " << secs * 1e6 / static_cast<double>(events) << " us/event; model ~"
+            << (after - before) / kOrders << " bytes per order (customer included)\n";
+  EXPECT_EQ(m.size().orders, static_cast<size_t>(kOrders));
 }
 
 }  // namespace
