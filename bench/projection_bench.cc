@@ -1,6 +1,7 @@
 // projection_bench: how fast the projection engine folds ROMS's read models.
 //
 //   projection_bench --events 10000000 --dir /tmp/roms-bench [--seed 42] [--budget-mib 64]
+//                    [--checkpoint-every 250000] [--restores 5] [--only NAME] [--no-live]
 //
 // 1. generates N synthetic events (tools/gen) into an embedded log (sync off; reused when the
 //    directory already holds the same N and seed);
@@ -9,6 +10,10 @@
 // 3. rebuilds every read model (no WAL, fresh generations, switch) and checks the digests
 //    equal the live fold's;
 // 4. restores to `--restores` random positions from the nearest checkpoint.
+// --no-live skips 2 (and so the digest comparison and 4): the rebuild then folds into an
+// empty store, which is what `roms projections rebuild` costs on a fresh data dir.
+// After the rebuild it prints what the read models hold (keys, average key and value size),
+// the figures bench/projection_bench.sh sizes RocksDB's db_bench reference with.
 // Prints one markdown table row per measurement to stdout (progress on stderr). Figures are
 // wall clock and CPU time (user + system of the whole process, RocksDB's threads included).
 #include <sys/resource.h>
@@ -55,6 +60,7 @@ struct stopwatch {
 
 std::string g_only;  // --only NAME: fold one read model
 bool g_engine_only = false;  // --models engine: the engine's test projection instead
+bool g_no_live = false;      // --no-live: rebuild only
 
 std::vector<std::shared_ptr<projections::projection>> models() {
   std::vector<std::shared_ptr<projections::projection>> out;
@@ -91,8 +97,15 @@ int main(int argc, char** argv) {
   uint64_t n = 1'000'000, seed = 42, checkpoint_every = 1'000'000, budget_mib = 64;
   int restores = 5;
   fs::path dir = "/tmp/roms-projection-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--no-live") {
+      g_no_live = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) die("missing value for " + a);
+    std::string v = argv[i + 1];
     if (a == "--events") n = std::stoull(v);
     else if (a == "--dir") dir = v;
     else if (a == "--seed") seed = std::stoull(v);
@@ -150,6 +163,7 @@ int main(int argc, char** argv) {
     auto store = projections::projection_store::open(data, models(), so);
     if (!store) die(store.error().message);
     consumers::projection_runner r(store.value(), l);
+    if (!g_no_live) {
     stopwatch w;
     double cp_time = 0;
     for (uint64_t at = std::min(checkpoint_every, n);; at = std::min(at + checkpoint_every, n)) {
@@ -167,6 +181,7 @@ int main(int argc, char** argv) {
     for (const auto& p : store.value()->projections())
       live_digests[std::string(p->name())] = store.value()->digest(p->name()).value();
     if (std::getenv("ROMS_BENCH_STATS")) std::fprintf(stderr, "%s\n", store.value()->debug_stats().c_str());
+    }
 
     // 3. Rebuild everything.
     stopwatch rw;
@@ -175,9 +190,27 @@ int main(int argc, char** argv) {
     row("rebuild (all read models)", n, rw, "WAL off, batch 16384, flush + switch");
     for (const auto& p : store.value()->projections()) {
       auto d = store.value()->digest(p->name()).value();
-      if (d != live_digests[std::string(p->name())])
+      if (!g_no_live && d != live_digests[std::string(p->name())])
         die("digest of " + std::string(p->name()) + " differs after rebuild");
     }
+    // What the read models hold: sizes db_bench's reference by.
+    uint64_t keys = 0, kbytes = 0, vbytes = 0;
+    for (const auto& p : store.value()->projections()) {
+      auto v = store.value()->view(p->name());
+      if (!v) die(v.error().message);
+      uint64_t k0 = keys;
+      v.value()->scan("", "", [&](std::string_view k, std::string_view val) {
+        ++keys;
+        kbytes += k.size();
+        vbytes += val.size();
+        return true;
+      });
+      std::fprintf(stderr, "  %s: %llu keys\n", std::string(p->name()).c_str(),
+                   static_cast<unsigned long long>(keys - k0));
+    }
+    std::printf("<!-- store: %llu keys, avg key %.0f B, avg value %.0f B -->\n",
+                static_cast<unsigned long long>(keys), keys ? double(kbytes) / keys : 0.0,
+                keys ? double(vbytes) / keys : 0.0);
     uint64_t bytes = 0;
     for (const auto& i : store.value()->info()) bytes += i.approximate_bytes;
     std::fprintf(stderr, "store size after rebuild: %.1f MiB\n", static_cast<double>(bytes) / (1 << 20));
@@ -187,6 +220,7 @@ int main(int argc, char** argv) {
   }
 
   // 4. Restores at random positions from the nearest checkpoint.
+  if (g_no_live) restores = 0;
   std::mt19937_64 rng(seed);
   double worst = 0, sum = 0;
   for (int i = 0; i < restores; ++i) {
