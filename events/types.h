@@ -60,6 +60,7 @@ void for_each_event_type(F&& f) {
   f.template operator()<agent_status_changed>();
   f.template operator()<agent_seen>();
   f.template operator()<inbox_settings_changed>();
+  f.template operator()<message_media_fetched>();
 }
 
 }  // namespace roms::events

@@ -14,6 +14,7 @@
 
 #include "commands/executor.h"
 #include "consumers/inbox.h"
+#include "consumers/media_fetcher.h"
 #include "consumers/media_link.h"
 #include "consumers/outbox.h"
 #include "consumers/rules.h"
@@ -256,6 +257,19 @@ int run_serve(const serve_args& a) {
     inbox = std::make_unique<consumers::inbox_runner>(*log, io);
     if (auto r = inbox->start(); !r) return fail("cannot start the inbox: " + r.error().message);
   }
+  // Inbound files (images, documents) fetched from the gateway into <data>/media.
+  std::unique_ptr<consumers::media_fetcher> fetcher;
+  if (log && channel && media) {
+    consumers::media_fetcher_options fo;
+    fo.state_dir = std::filesystem::path(a.log.data_dir) / "media-fetcher";
+    fo.media_dir = media->dir();
+    fo.gateway = wa.gateway;
+    fo.waha_api_key = wa.waha.api_key;
+    fo.cloud_base_url = wa.cloud.base_url;
+    fo.cloud_token = wa.cloud.token;
+    fetcher = std::make_unique<consumers::media_fetcher>(*log, fo);
+    if (auto r = fetcher->start(); !r) return fail("cannot start the media fetcher: " + r.error().message);
+  }
 
   // Routes: the test clock here; then the v1 API; the web app's files last.
   http::handler api = http::api::make_handler(ctx);
@@ -365,6 +379,7 @@ int run_serve(const serve_args& a) {
   server.stop();  // in-flight requests finish
   if (tick) tick->stop();
   if (outbox) outbox->stop();  // the send in progress records its outcome
+  if (fetcher) fetcher->stop();
   if (inbox) inbox->stop();
   if (rules) rules->stop();
   if (executor) executor->stop();

@@ -128,4 +128,25 @@ struct inbox_settings_changed {
   }
 };
 
+// message.media_fetched v1: the file of an inbound message (a gateway reference in
+// message.received: "cloud-media:<id>" or WAHA's URL) was downloaded by the media fetcher
+// (consumers/media_fetcher.h) and stored content-addressed at <data>/media/<sha256>; or it
+// could not be (error set, sha256 empty). Stream: the message id. At most one per message
+// (the id is derived from the message id).
+struct message_media_fetched {
+  static constexpr std::string_view kType = "message.media_fetched";
+  static constexpr uint32_t kVersion = 1;
+  std::string message_id;
+  std::string sha256;
+  std::string mime_type;
+  std::string filename;
+  int64_t size = 0;
+  std::string error;
+  template <class V>
+  void fields(V& v) {
+    v("message_id", message_id); v("sha256", sha256); v("mime_type", mime_type);
+    v("filename", filename); v("size", size); v("error", error);
+  }
+};
+
 }  // namespace roms::events

@@ -426,6 +426,14 @@ void list_messages(context& ctx, request&& req, path_params&& p, responder out) 
       json::array items;
       for (const auto& ref : page.items) {
         if (auto m = projections::messages_query::get(*msgs, ref.message_id)) {
+          // An inbound file the media fetcher stored: served from here, not the gateway.
+          if (m->media && m->media->sha256.empty()) {
+            if (auto f = projections::conversations_query::fetched_media(*v, m->id);
+                f && !f->sha256.empty()) {
+              m->media->sha256 = f->sha256;
+              if (m->media->mime_type.empty()) m->media->mime_type = f->mime_type;
+            }
+          }
           auto o = message_json(*m);
           if (m->conversation_id.empty()) o["conversation_id"] = id;
           items.push_back(std::move(o));

@@ -63,7 +63,8 @@ void add_message(fold_context& ctx, conversation_record& c, const std::string& m
 
 bool conversations_projection::wants(std::string_view type) const {
   return type.starts_with("conversation.") || type.starts_with("agent.") ||
-         type == events::message_queued::kType || type == events::inbox_settings_changed::kType;
+         type == events::message_queued::kType || type == events::inbox_settings_changed::kType ||
+         type == events::message_media_fetched::kType;
 }
 
 result_msg<void> conversations_projection::apply(const events::stored_event& e,
@@ -148,6 +149,10 @@ result_msg<void> conversations_projection::apply(const events::stored_event& e,
     auto a = load_agent(ctx, s.agent_id);
     a.last_seen_at = at;
     store(ctx, key("g", a.id), a);
+  } else if (type == events::message_media_fetched::kType) {
+    BOOST_OUTCOME_TRY(auto f, decode_event<events::message_media_fetched>(e));
+    store(ctx, key("md", f.message_id),
+          fetched_media_record{f.sha256, f.mime_type, f.filename, f.size, f.error});
   } else if (type == events::inbox_settings_changed::kType) {
     BOOST_OUTCOME_TRY(auto s, decode_event<events::inbox_settings_changed>(e));
     auto r = load<inbox_settings_record>(ctx, "settings").value_or(inbox_settings_record{});
@@ -242,6 +247,10 @@ std::vector<agent_record> agents(const read_view& v) {
     return true;
   });
   return out;
+}
+
+std::optional<fetched_media_record> fetched_media(const read_view& v, std::string_view message_id) {
+  return load<fetched_media_record>(v, key("md", message_id));
 }
 
 inbox_settings_record settings(const read_view& v) {

@@ -11,6 +11,8 @@
 //   u/<last_us:20>/<conversation_id>                  → ""  open and unassigned
 //   m/<conversation_id>/<time_us:20>/<message_id>     → "in" | "out"  its messages in time order
 //   g/<agent_id>                                      → agent_record JSON
+//   md/<message_id>                                   → fetched_media_record JSON (an inbound
+//                                                        message's file, consumers/media_fetcher.h)
 //   settings                                          → inbox_settings_record JSON
 //
 // Assignments and status changes apply only when their seq is greater than the one held (the
@@ -87,6 +89,20 @@ struct inbox_settings_record {
   }
 };
 
+// An inbound message's file once the media fetcher stored it (or why it could not).
+struct fetched_media_record {
+  std::string sha256;  // "" when it failed
+  std::string mime_type;
+  std::string filename;
+  int64_t size = 0;
+  std::string error;
+  template <class V>
+  void fields(V& v) {
+    v("sha256", sha256); v("mime_type", mime_type); v("filename", filename); v("size", size);
+    v("error", error);
+  }
+};
+
 class conversations_projection final : public projection {
  public:
   std::string_view name() const override { return "conversations"; }
@@ -128,6 +144,7 @@ conversation_message_page messages(const read_view& v, std::string_view conversa
 std::optional<agent_record> agent(const read_view& v, std::string_view agent_id);
 std::vector<agent_record> agents(const read_view& v);
 inbox_settings_record settings(const read_view& v);
+std::optional<fetched_media_record> fetched_media(const read_view& v, std::string_view message_id);
 }  // namespace conversations_query
 
 }  // namespace roms::projections

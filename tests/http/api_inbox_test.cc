@@ -15,7 +15,10 @@
 #include <thread>
 
 #include "consumers/inbox.h"
+#include "consumers/media_fetcher.h"
 #include "consumers/media_link.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "http/api/internal/hmac.h"
 #include "projections/read_models/conversations.h"
 #include "tests/http/api_test_util.h"
@@ -358,6 +361,101 @@ TEST_F(InboxApi, AReplyWithAnAttachmentIsStoredContentAddressedAndServedToSigned
   auto r2 = c2.read_reply();
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->status, 400) << r2->body;
+}
+
+// Inbound files: the media fetcher downloads them from the gateway (a stand-in on loopback that
+// checks WAHA's X-Api-Key and the Cloud API's Bearer token and two-step media URLs), stores them
+// under <data>/media and the conversation serves them to signed-in users.
+TEST_F(InboxApi, InboundFilesAreFetchedStoredAndServedToSignedInUsers) {
+  const std::string jpeg = "\xff\xd8\xff\xe0 foto produk kopi";
+  const std::string pdf = "%PDF-1.4 katalog";
+  http::router gw;
+  std::atomic<int> requests{0};
+  gw.add("GET", "/api/files/{name}", [&](http::request&& r, http::path_params&&, http::responder out) {
+    ++requests;
+    http::response res;
+    if (r.header("X-Api-Key") != "waha-key") res.status = 401;
+    res.content_type = "application/pdf";
+    res.body = pdf;
+    out.respond(std::move(res));
+  });
+  uint16_t gw_port = 0;
+  gw.add("GET", "/v23.0/{id}", [&](http::request&& r, http::path_params&& p, http::responder out) {
+    ++requests;
+    http::response res;
+    if (r.header("Authorization") != "Bearer cloud-token" || p["id"] != "65463453") {
+      res.status = 401;
+    } else {
+      res.body = R"({"url":"http://127.0.0.1:)" + std::to_string(gw_port) +
+                 R"(/dl/65463453","mime_type":"image/jpeg","id":"65463453"})";
+    }
+    out.respond(std::move(res));
+  });
+  gw.add("GET", "/dl/{id}", [&](http::request&& r, http::path_params&&, http::responder out) {
+    ++requests;
+    http::response res;
+    if (r.header("Authorization") != "Bearer cloud-token") res.status = 401;
+    res.content_type = "image/jpeg";
+    res.body = jpeg;
+    out.respond(std::move(res));
+  });
+  http::server server(http::server::options{.listen = "127.0.0.1:0"});
+  ASSERT_TRUE(server.start(gw.as_handler()));
+  gw_port = server.port();
+
+  set_status("ani", true);
+  // WAHA: a document with its URL at the gateway.
+  auto v = json::parse(waha_message("6286660000000", "D1", "katalog terlampir"));
+  auto& p = v.at("payload").as_object();
+  p["hasMedia"] = true;
+  p["media"] = json::object{{"url", "http://127.0.0.1:" + std::to_string(gw_port) + "/api/files/D1.pdf"},
+                            {"mimetype", "application/pdf"},
+                            {"filename", "katalog.pdf"}};
+  ASSERT_EQ(waha(json::serialize(v)).status, 200);
+  // Cloud API: the image fixture (a media id, fetched in two steps with the token).
+  ASSERT_EQ(cloud(fixture("whatsapp-cloud/inbound-image-message-pywa-fixture.json")).status, 200);
+  settle();
+
+  consumers::media_fetcher_options mo;
+  mo.state_dir = dir_.path() / "media-fetcher";
+  mo.media_dir = dir_.path() / "media";
+  mo.gateway = "waha";
+  mo.waha_api_key = "waha-key";
+  mo.cloud_base_url = "http://127.0.0.1:" + std::to_string(gw_port) + "/v23.0";
+  mo.cloud_token = "cloud-token";
+  mo.origin_at_zero = true;
+  {
+    consumers::media_fetcher f(stack_->log(), mo);
+    ASSERT_TRUE(f.run_until_end());
+    EXPECT_EQ(f.stored(), 2u);
+    EXPECT_EQ(f.failed(), 0u);
+  }
+  settle();
+  std::map<std::string, std::string> served;  // mime → body
+  for (const auto& [conv, agent] : all_assignments()) {
+    auto msgs = as(agent_auth("ani")).get("/api/v1/conversations/" + conv + "/messages");
+    ASSERT_EQ(msgs.status, 200) << msgs;
+    ASSERT_EQ(msgs.items().size(), 1u) << msgs;
+    const auto& m = msgs.items()[0].as_object();
+    ASSERT_TRUE(m.at("media").is_object()) << msgs;
+    ASSERT_TRUE(m.at("media").as_object().contains("url")) << msgs;
+    const std::string url(m.at("media").at("url").as_string());
+    auto file = as(agent_auth("ani")).get(url);
+    EXPECT_EQ(file.status, 200) << url;
+    served[std::string(m.at("media").at("mime_type").as_string())] = file.body;
+    EXPECT_EQ(as("").get(url).status, 401);
+  }
+  EXPECT_EQ(served["application/pdf"], pdf);
+  EXPECT_EQ(served["image/jpeg"], jpeg);
+  // Again (a restart that lost its position): nothing downloaded twice is recorded twice.
+  const int64_t end = stack_->log_end();
+  std::filesystem::remove(mo.state_dir / "media-fetcher.json");
+  {
+    consumers::media_fetcher f(stack_->log(), mo);
+    ASSERT_TRUE(f.run_until_end());
+  }
+  EXPECT_EQ(stack_->log_end(), end);
+  server.stop();
 }
 
 // MISSION.md M4 / issue 7: 1,000 conversations through the webhook endpoint, concurrently,
