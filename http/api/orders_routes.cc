@@ -3,6 +3,9 @@
 //   GET  /api/v1/orders/{id}            one order with its timeline
 //   GET  /api/v1/orders                 list: status, customer_id, channel, from, to, q, limit, cursor
 //   POST /api/v1/orders/{id}/status     move it along its lifecycle
+#include <mutex>
+#include <unordered_map>
+
 #include "core/decide.h"
 #include "core/order_status.h"
 #include "http/api/context.h"
@@ -53,18 +56,57 @@ void place(context& ctx, request&& req, responder out) {
                         "/api/v1/orders/");
 }
 
+// The answers of GET /api/v1/orders/{id} last given, each with the stored record it was
+// rendered from. Rendering is a pure function of those bytes, so when the read model still
+// holds exactly them the answer is reused as is: decoding the stored JSON and rendering it
+// again was most of the route's time. Bounded; emptied when full.
+class order_answers {
+ public:
+  std::optional<std::string> find(const std::string& id, std::string_view stored) {
+    std::lock_guard lk(mu_);
+    auto it = map_.find(id);
+    if (it == map_.end() || it->second.stored != stored) return std::nullopt;
+    return it->second.body;
+  }
+  void put(const std::string& id, std::string_view stored, const std::string& body) {
+    std::lock_guard lk(mu_);
+    if (map_.size() >= kMaxEntries) map_.clear();
+    auto& e = map_[id];
+    e.stored.assign(stored);
+    e.body = body;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  struct entry {
+    std::string stored, body;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, entry> map_;
+};
+
+order_answers& answers() {
+  static order_answers a;
+  return a;
+}
+
 void get_one(context& ctx, request&& req, path_params&& p, responder out) {
   if (!require(ctx, req, out, access::read)) return;
   std::string id(p["id"]);
   after_min_position(ctx, req, out, [store = ctx.store, id = std::move(id), out] {
     auto v = store->view("orders");
     if (!v) return internal::answer_error(out, v.error());
-    auto rec = projections::orders_query::get(*v.value(), id);
-    if (!rec) return internal::answer_not_found(out, "no order " + id);
+    auto stored = projections::orders_query::get_json(*v.value(), id);
+    if (!stored) return internal::answer_not_found(out, "no order " + id);
+    if (auto body = answers().find(id, *stored)) return out.respond(json(200, std::move(*body)));
+    auto rec = events::decode_payload<projections::order_record>(*stored);
+    if (!rec) return internal::answer_error(out, rec.error());
     events::json_writer w;
     w.reserve(1024);
-    internal::write_order(w, *rec, /*with_timeline=*/true);
-    out.respond(json(200, std::move(w).str()));
+    internal::write_order(w, rec.value(), /*with_timeline=*/true);
+    std::string body = std::move(w).str();
+    answers().put(id, *stored, body);
+    out.respond(json(200, std::move(body)));
   });
 }
 

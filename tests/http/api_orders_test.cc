@@ -245,6 +245,27 @@ TEST_F(ApiOrders, StatusMovesForwardOnly) {
   EXPECT_EQ(no_order.code(), "not_found");
 }
 
+TEST_F(ApiOrders, RepeatedGetsFollowEveryChange) {
+  // GET answers are reused while the stored order is unchanged (orders_routes.cc): each change
+  // must show at once, and repeated reads must be identical.
+  product("KOPI-250", 45000, 10);
+  std::string id = place(order_body("KOPI-250", 1, "081234567890")).str("id");
+  std::string path = "/api/v1/orders/" + id;
+  auto first = admin().get(path);
+  ASSERT_EQ(first.status, 200) << first;
+  EXPECT_EQ(first.str("status"), "pending");
+  EXPECT_EQ(admin().get(path).body, first.body);
+  for (const char* to : {"processed", "shipped", "delivered"}) {
+    auto moved = admin().post(path + "/status", std::string(R"({"status":")") + to + R"("})");
+    ASSERT_EQ(moved.status, 200) << moved;
+    auto again = admin().get(path);
+    ASSERT_EQ(again.status, 200) << again;
+    EXPECT_EQ(again.str("status"), to);
+    EXPECT_EQ(again.body, moved.body) << "the GET right after the change shows it";
+    EXPECT_EQ(admin().get(path).body, again.body);
+  }
+}
+
 TEST_F(ApiOrders, CancelReleasesStock) {
   std::string pid = product("KOPI-250", 45000, 3);
   std::string id = place(order_body("KOPI-250", 3, "081234567890")).str("id");
