@@ -42,7 +42,8 @@ double pct(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-int post(uint16_t port, std::string_view target, const std::string& body, const std::string& headers) {
+int post(uint16_t port, std::string_view target, const std::string& body,
+         const std::string& headers) {
   rt::http_conn c(port, 30s);
   c.send(rt::http_request("POST", target, body, "Content-Type: application/json\r\n" + headers));
   auto r = c.read_reply();
@@ -56,12 +57,17 @@ int main(int argc, char** argv) {
   bool sync = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--rate" && i + 1 < argc) rate = std::atoi(argv[++i]);
-    else if (a == "--seconds" && i + 1 < argc) seconds = std::atoi(argv[++i]);
-    else if (a == "--senders" && i + 1 < argc) senders = std::atoi(argv[++i]);
-    else if (a == "--no-sync") sync = false;
+    if (a == "--rate" && i + 1 < argc)
+      rate = std::atoi(argv[++i]);
+    else if (a == "--seconds" && i + 1 < argc)
+      seconds = std::atoi(argv[++i]);
+    else if (a == "--senders" && i + 1 < argc)
+      senders = std::atoi(argv[++i]);
+    else if (a == "--no-sync")
+      sync = false;
     else {
-      std::fprintf(stderr, "usage: inbox_bench [--rate N] [--seconds N] [--senders N] [--no-sync]\n");
+      std::fprintf(stderr,
+                   "usage: inbox_bench [--rate N] [--seconds N] [--senders N] [--no-sync]\n");
       return 2;
     }
   }
@@ -134,7 +140,8 @@ int main(int argc, char** argv) {
           auto id = line.substr(at + 10, line.find('"', at + 10) - at - 10);
           auto now = clock_type::now();
           std::lock_guard lk(mu);
-          if (auto it = by_conv.find(id); it != by_conv.end() && seen[it->second] == clock_type::time_point{}) {
+          if (auto it = by_conv.find(id);
+              it != by_conv.end() && seen[it->second] == clock_type::time_point{}) {
             seen[it->second] = now;
             ++got;
           }
@@ -153,11 +160,13 @@ int main(int argc, char** argv) {
         auto at = start + std::chrono::microseconds(static_cast<int64_t>(i) * 1'000'000 / rate);
         std::this_thread::sleep_until(at);
         char body[512];
-        std::snprintf(body, sizeof body,
-                      R"({"event":"message","session":"default","engine":"WEBJS","payload":{"id":"false_62858%08d@c.us_B%d","timestamp":%lld,"from":"62858%08d@c.us","fromMe":false,"source":"app","body":"Halo kak, pesanan %d","hasMedia":false,"ack":1,"vCards":[],"_data":{}}})",
-                      i, i, static_cast<long long>(std::time(nullptr)), i, i);
+        std::snprintf(
+            body, sizeof body,
+            R"({"event":"message","session":"default","engine":"WEBJS","payload":{"id":"false_62858%08d@c.us_B%d","timestamp":%lld,"from":"62858%08d@c.us","fromMe":false,"source":"app","body":"Halo kak, pesanan %d","hasMedia":false,"ack":1,"vCards":[],"_data":{}}})",
+            i, i, static_cast<long long>(std::time(nullptr)), i, i);
         std::string b(body);
-        auto sig = roms::http::api::internal::hex_encode(roms::http::api::internal::hmac_sha512(kKey, b));
+        auto sig =
+            roms::http::api::internal::hex_encode(roms::http::api::internal::hmac_sha512(kKey, b));
         auto t0 = clock_type::now();
         {
           std::lock_guard lk(mu);
@@ -188,12 +197,15 @@ int main(int argc, char** argv) {
   std::vector<double> ans;
   for (double a : answer_ms)
     if (a >= 0) ans.push_back(a);
-  std::printf("messages %d at %d/s (achieved %.1f/s over %.1f s), %d senders, fsync %s, failed %d, seen %zu\n",
-              total, rate, total / send_s, send_s, senders, sync ? "on" : "off", failed.load(),
-              lat.size());
-  std::printf("| inbound → agent's stream (conversation.assigned) | %d/s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | webhook answer p50 %.1f ms, p99 %.1f ms |\n",
-              rate, pct(lat, 50), pct(lat, 90), pct(lat, 99), lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end()),
-              pct(ans, 50), pct(ans, 99));
+  std::printf(
+      "messages %d at %d/s (achieved %.1f/s over %.1f s), %d senders, fsync %s, failed %d, seen "
+      "%zu\n",
+      total, rate, total / send_s, send_s, senders, sync ? "on" : "off", failed.load(), lat.size());
+  std::printf(
+      "| inbound → agent's stream (conversation.assigned) | %d/s | %.1f ms | %.1f ms | %.1f ms | "
+      "%.1f ms | webhook answer p50 %.1f ms, p99 %.1f ms |\n",
+      rate, pct(lat, 50), pct(lat, 90), pct(lat, 99),
+      lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end()), pct(ans, 50), pct(ans, 99));
   inbox.stop();
   stack.stop();
   return lat.size() == static_cast<size_t>(total) && failed == 0 ? 0 : 1;

@@ -27,7 +27,11 @@ struct inbox_file {
   std::vector<int64_t> position;
   std::vector<int64_t> origin;
   template <class V>
-  void fields(V& v) { v("version", version); v("position", position); v("origin", origin); }
+  void fields(V& v) {
+    v("version", version);
+    v("position", position);
+    v("origin", origin);
+  }
 };
 
 error_info io_error(const std::string& what) {
@@ -44,8 +48,8 @@ result_msg<std::optional<inbox_file>> load_file(const std::filesystem::path& dir
   ss << in.rdbuf();
   auto s = events::decode_payload<inbox_file>(ss.str());
   if (!s)
-    return error_info{errc::corruption, path.string() + " is damaged (" + s.error().message +
-                                            "); fix or remove it"};
+    return error_info{errc::corruption,
+                      path.string() + " is damaged (" + s.error().message + "); fix or remove it"};
   return std::optional<inbox_file>(std::move(s).value());
 }
 
@@ -104,8 +108,7 @@ result_msg<inbox::payload> decode(const events::stored_event& e) {
   if (t == events::conversation_opened::kType) return decode_as<events::conversation_opened>(e);
   if (t == events::conversation_message_linked::kType)
     return decode_as<events::conversation_message_linked>(e);
-  if (t == events::conversation_assigned::kType)
-    return decode_as<events::conversation_assigned>(e);
+  if (t == events::conversation_assigned::kType) return decode_as<events::conversation_assigned>(e);
   if (t == events::conversation_closed::kType) return decode_as<events::conversation_closed>(e);
   if (t == events::agent_status_changed::kType) return decode_as<events::agent_status_changed>(e);
   if (t == events::agent_seen::kType) return decode_as<events::agent_seen>(e);
@@ -171,8 +174,8 @@ void inbox_runner::register_metrics() {
     for (const auto& [id, a] : state_.agents()) n += a.online ? 1 : 0;
     return n;
   });
-  metric_names_ = {"roms_inbox_runner_up", "roms_inbox_open_conversations",
-                   "roms_inbox_unassigned", "roms_inbox_agents_online"};
+  metric_names_ = {"roms_inbox_runner_up", "roms_inbox_open_conversations", "roms_inbox_unassigned",
+                   "roms_inbox_agents_online"};
 }
 
 result_msg<void> inbox_runner::open_state() {

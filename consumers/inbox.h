@@ -107,7 +107,7 @@ class inbox_runner {
   bool running_ = false;
   std::vector<int64_t> position_;  // next offset to fold and decide (persisted)
   std::vector<int64_t> origin_;
-  std::vector<int64_t> folded_;    // next offset folded into state_ (this process)
+  std::vector<int64_t> folded_;  // next offset folded into state_ (this process)
   uint64_t appended_ = 0;
   uint64_t duplicates_ = 0;
   std::optional<error_info> error_;

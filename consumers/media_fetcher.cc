@@ -31,7 +31,11 @@ struct fetcher_file {
   std::vector<int64_t> position;
   std::vector<int64_t> origin;
   template <class V>
-  void fields(V& v) { v("version", version); v("position", position); v("origin", origin); }
+  void fields(V& v) {
+    v("version", version);
+    v("position", position);
+    v("origin", origin);
+  }
 };
 
 error_info io_error(const std::string& what) {
@@ -103,7 +107,8 @@ media_fetcher::~media_fetcher() { stop(); }
 
 result_msg<void> media_fetcher::open_state() {
   if (opts_.state_dir.empty() || opts_.media_dir.empty())
-    return error_info{errc::invalid_argument, "media fetcher: state_dir and media_dir are required"};
+    return error_info{errc::invalid_argument,
+                      "media fetcher: state_dir and media_dir are required"};
   auto st = log_.stats();
   if (!st) return error_info{st.error(), "media fetcher: cannot read the log's end"};
   const auto& end = st.value().end_offsets;
@@ -115,8 +120,7 @@ result_msg<void> media_fetcher::open_state() {
     std::stringstream ss;
     ss << in.rdbuf();
     auto d = events::decode_payload<fetcher_file>(ss.str());
-    if (!d)
-      return error_info{errc::corruption, path.string() + " is damaged; fix or remove it"};
+    if (!d) return error_info{errc::corruption, path.string() + " is damaged; fix or remove it"};
     f = std::move(d).value();
   } else {
     f.origin = opts_.origin_at_zero ? std::vector<int64_t>(end.size(), 0) : end;

@@ -125,7 +125,8 @@ void state::close(ctx& c, conversation_info& conv, std::string_view reason, bool
     unqueue(conv.id);
   }
   conv.open = false;
-  if (auto it = open_by_phone_.find(conv.phone); it != open_by_phone_.end() && it->second == conv.id)
+  if (auto it = open_by_phone_.find(conv.phone);
+      it != open_by_phone_.end() && it->second == conv.id)
     open_by_phone_.erase(it);
   if (emit) {
     events::conversation_closed e;

@@ -52,8 +52,7 @@ using payload =
                  events::session_refreshed, events::session_ended, events::user_updated,
                  events::conversation_opened, events::conversation_message_linked,
                  events::conversation_assigned, events::conversation_closed,
-                 events::agent_status_changed, events::agent_seen,
-                 events::inbox_settings_changed>;
+                 events::agent_status_changed, events::agent_seen, events::inbox_settings_changed>;
 
 // Whether the inbox reads events of this type.
 bool wants(std::string_view type);

@@ -133,9 +133,9 @@ json::object message_json(const projections::message_record& m) {
   } else {
     o["media"] = nullptr;
   }
-  o["error"] = m.error.empty() ? json::value(nullptr)
-                               : json::value(json::object{{"code", m.error_code},
-                                                          {"message", m.error}});
+  o["error"] = m.error.empty()
+                   ? json::value(nullptr)
+                   : json::value(json::object{{"code", m.error_code}, {"message", m.error}});
   o["created_at"] = m.created_at;
   o["sent_at"] = str_or_null(m.sent_at);
   o["delivered_at"] = str_or_null(m.delivered_at);
@@ -148,8 +148,8 @@ json::object agent_json(const projections::user_record* u, const projections::ag
   json::object o;
   o["id"] = a.id;
   o["email"] = u ? json::value(u->email) : json::value(nullptr);
-  o["name"] = u ? json::value(u->display_name.empty() ? u->email : u->display_name)
-                : json::value(a.id);
+  o["name"] =
+      u ? json::value(u->display_name.empty() ? u->email : u->display_name) : json::value(a.id);
   o["role"] = u ? json::value(u->role) : json::value(nullptr);
   o["status"] = a.status;
   o["status_reason"] = str_or_null(a.reason);
@@ -297,7 +297,8 @@ void set_status(context& ctx, request&& req, responder out) {
       auto v2 = view(ctx, "conversations");
       auto users = view(ctx, "auth");
       auto u = users ? projections::auth_query::user(*users, who.id) : std::nullopt;
-      return out.respond(json_answer(200, agent_json(u ? &*u : nullptr, agent_or_default(*v2, who.id)),
+      return out.respond(json_answer(200,
+                                     agent_json(u ? &*u : nullptr, agent_or_default(*v2, who.id)),
                                      pos_text(ctx, r->position)));
     }
     out.respond(error_response(409, "conflict", "the status changed meanwhile; try again"));
@@ -346,7 +347,8 @@ void list_agents(context& ctx, request&& req, responder out) {
       }
       // Agents that are not users of this server (tests with stand-in sign-ins).
       for (const auto& [id, a] : status) items.push_back(agent_json(nullptr, a));
-      out.respond(json_answer(200, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}}));
+      out.respond(
+          json_answer(200, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}}));
     });
   });
 }
@@ -386,8 +388,8 @@ void list_conversations(context& ctx, request&& req, responder out) {
       json::array items;
       for (const auto& c : page.items) items.push_back(conversation_json(c, customers.get()));
       std::string next = internal::make_cursor(sig, page.next_cursor);
-      out.respond(json_answer(200, json::object{{"items", std::move(items)},
-                                                {"next_cursor", str_or_null(next)}}));
+      out.respond(json_answer(
+          200, json::object{{"items", std::move(items)}, {"next_cursor", str_or_null(next)}}));
     });
   });
 }
@@ -440,8 +442,8 @@ void list_messages(context& ctx, request&& req, path_params&& p, responder out) 
         }
       }
       std::string next = internal::make_cursor(sig, page.next_cursor);
-      out.respond(json_answer(200, json::object{{"items", std::move(items)},
-                                                {"next_cursor", str_or_null(next)}}));
+      out.respond(json_answer(
+          200, json::object{{"items", std::move(items)}, {"next_cursor", str_or_null(next)}}));
     });
   });
 }
@@ -458,7 +460,8 @@ struct upload {
 
 std::string_view trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r'))
+    v.remove_suffix(1);
   return v;
 }
 
@@ -468,7 +471,8 @@ std::string header_param(std::string_view value, std::string_view name) {
   while ((at = value.find(';', at)) != std::string_view::npos) {
     ++at;
     auto rest = trim(value.substr(at));
-    if (rest.size() > name.size() && rest.substr(0, name.size()) == name && rest[name.size()] == '=') {
+    if (rest.size() > name.size() && rest.substr(0, name.size()) == name &&
+        rest[name.size()] == '=') {
       auto v = rest.substr(name.size() + 1);
       if (!v.empty() && v.front() == '"') {
         v.remove_prefix(1);
@@ -494,7 +498,8 @@ result_msg<upload> parse_multipart(std::string_view content_type, std::string_vi
   for (;;) {
     at += delim.size();
     if (body.substr(at, 2) == "--") break;  // the closing delimiter
-    if (body.substr(at, 2) != "\r\n") return error_info{errc::invalid_argument, "body: a malformed part"};
+    if (body.substr(at, 2) != "\r\n")
+      return error_info{errc::invalid_argument, "body: a malformed part"};
     at += 2;
     const size_t head_end = body.find("\r\n\r\n", at);
     if (head_end == std::string_view::npos)
@@ -587,10 +592,12 @@ void reply(context& ctx, request&& req, path_params&& p, responder out) {
       return out.respond(error_response(415, "unsupported_media_type",
                                         "this server stores no media: send {\"text\"}"));
     auto u = parse_multipart(content_type, req.body);
-    if (!u) return internal::answer_bad_param(out, internal::field_of(u.error().message).empty()
-                                                       ? "body"
-                                                       : internal::field_of(u.error().message),
-                                              u.error().message);
+    if (!u)
+      return internal::answer_bad_param(out,
+                                        internal::field_of(u.error().message).empty()
+                                            ? "body"
+                                            : internal::field_of(u.error().message),
+                                        u.error().message);
     text = std::move(u.value().text);
     media = events::media_ref{"", u.value().mime_type, u.value().filename, ""};
     file_data = std::move(u.value().data);
@@ -626,8 +633,9 @@ void reply(context& ctx, request&& req, path_params&& p, responder out) {
       if (!sha) return out.respond(error_response(503, "unavailable", sha.error().message));
       media->sha256 = sha.value();
     }
-    const std::string key = "reply:" + id + ":" +
-                            (idem.empty() ? events::new_event_id(ctx.clk->now()) : who.id + ":" + idem);
+    const std::string key =
+        "reply:" + id + ":" +
+        (idem.empty() ? events::new_event_id(ctx.clk->now()) : who.id + ":" + idem);
     events::message_queued q;
     q.message_id = consumers::derived_id("msg", key);
     q.customer_id = c->customer_id;
@@ -646,7 +654,8 @@ void reply(context& ctx, request&& req, path_params&& p, responder out) {
     auto msgs = view(ctx, "messages");
     auto m = msgs ? projections::messages_query::get(*msgs, q.message_id) : std::nullopt;
     if (!m) return answer_applying(ctx, out, r->position);
-    out.respond(json_answer(r->duplicate ? 200 : 201, message_json(*m), pos_text(ctx, r->position)));
+    out.respond(
+        json_answer(r->duplicate ? 200 : 201, message_json(*m), pos_text(ctx, r->position)));
   });
 }
 
@@ -676,7 +685,8 @@ void assign(context& ctx, request&& req, path_params&& p, responder out) {
       auto c = projections::conversations_query::get(*v, id);
       if (!c) return internal::answer_not_found(out, "no conversation " + id);
       if (c->state != "open")
-        return out.respond(error_response(409, "conversation_closed", "the conversation is closed"));
+        return out.respond(
+            error_response(409, "conversation_closed", "the conversation is closed"));
       auto customers = view(ctx, "customers");
       if (c->assignee_id == agent)
         return out.respond(json_answer(200, conversation_json(*c, customers.get())));
@@ -692,8 +702,8 @@ void assign(context& ctx, request&& req, path_params&& p, responder out) {
       if (!applied(ctx, r->position)) return answer_applying(ctx, out, r->position);
       auto v2 = view(ctx, "conversations");
       auto after = projections::conversations_query::get(*v2, id);
-      return out.respond(
-          json_answer(200, conversation_json(after ? *after : *c, customers.get()), pos_text(ctx, r->position)));
+      return out.respond(json_answer(200, conversation_json(after ? *after : *c, customers.get()),
+                                     pos_text(ctx, r->position)));
     }
     out.respond(error_response(409, "conflict", "the conversation changed meanwhile; try again"));
   });
@@ -708,7 +718,8 @@ void resolve(context& ctx, request&& req, path_params&& p, responder out) {
     auto c = projections::conversations_query::get(*v, id);
     if (!c) return internal::answer_not_found(out, "no conversation " + id);
     auto customers = view(ctx, "customers");
-    if (c->state != "open") return out.respond(json_answer(200, conversation_json(*c, customers.get())));
+    if (c->state != "open")
+      return out.respond(json_answer(200, conversation_json(*c, customers.get())));
     events::conversation_closed x{id, "resolved"};
     auto e = make_event(ctx, consumers::derived_event_id(inbox::closed_key(id)), id, who, req, x);
     auto r = append_one(ctx, e, out);
@@ -751,11 +762,13 @@ void patch_settings(context& ctx, request&& req, responder out) {
     const field* f = nullptr;
     for (const auto& c : fields)
       if (k == c.name) f = &c;
-    if (!f) return internal::answer_bad_param(out, std::string(k), std::string(k) + ": unknown setting");
+    if (!f)
+      return internal::answer_bad_param(out, std::string(k), std::string(k) + ": unknown setting");
     if (!val.is_int64() || val.as_int64() < f->min || val.as_int64() > f->max)
       return internal::answer_bad_param(out, f->name,
                                         std::string(f->name) + ": a whole number from " +
-                                            std::to_string(f->min) + " to " + std::to_string(f->max));
+                                            std::to_string(f->min) + " to " +
+                                            std::to_string(f->max));
     *f->dst = val.as_int64();
   }
   internal::defer([&ctx, who = *who, req = std::move(req), s, out] {
@@ -775,10 +788,9 @@ void add_inbox_routes(router& r, context& ctx) {
   r.add("POST", "/api/v1/agents/me/status", [&ctx](request&& req, path_params&&, responder out) {
     set_status(ctx, std::move(req), std::move(out));
   });
-  r.add("POST", "/api/v1/agents/me/heartbeat",
-        [&ctx](request&& req, path_params&&, responder out) {
-          heartbeat(ctx, std::move(req), std::move(out));
-        });
+  r.add("POST", "/api/v1/agents/me/heartbeat", [&ctx](request&& req, path_params&&, responder out) {
+    heartbeat(ctx, std::move(req), std::move(out));
+  });
   r.add("GET", "/api/v1/agents", [&ctx](request&& req, path_params&&, responder out) {
     list_agents(ctx, std::move(req), std::move(out));
   });

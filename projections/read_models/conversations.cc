@@ -67,8 +67,7 @@ bool conversations_projection::wants(std::string_view type) const {
          type == events::message_media_fetched::kType;
 }
 
-result_msg<void> conversations_projection::apply(const events::stored_event& e,
-                                                 fold_context& ctx) {
+result_msg<void> conversations_projection::apply(const events::stored_event& e, fold_context& ctx) {
   const auto& type = e.event.type;
   const int64_t t = to_micros(e.event.time);
   const std::string at = format_rfc3339(e.event.time);

@@ -101,7 +101,8 @@ class InboxRunner : public ::testing::Test {
 TEST_F(InboxRunner, AppendsDecisionsWithDerivedIdsAndARunAgainAppendsNothing) {
   online("usr_a", 1, kT0);
   online("usr_b", 1, kT0);
-  for (int i = 0; i < 6; ++i) message("+62811" + std::to_string(i), "g" + std::to_string(i), kT0 + i);
+  for (int i = 0; i < 6; ++i)
+    message("+62811" + std::to_string(i), "g" + std::to_string(i), kT0 + i);
   message("+628110", "g-again", kT0 + 10);
   {
     inbox_runner r(*log_, opts());

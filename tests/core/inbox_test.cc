@@ -59,7 +59,8 @@ class harness {
   // Agent of each conversation opened so far, in opening order.
   std::vector<std::string> assignments() const {
     std::vector<std::string> out;
-    for (const auto& id : opened) out.push_back(s.conversation(id) ? s.conversation(id)->agent : "?");
+    for (const auto& id : opened)
+      out.push_back(s.conversation(id) ? s.conversation(id)->agent : "?");
     return out;
   }
 
@@ -103,8 +104,8 @@ TEST(Inbox, NewConversationsGoRoundRobinOverOnlineAgents) {
   h.status("usr_b", true, kT0);
   h.status("usr_c", true, kT0);
   for (int i = 0; i < 7; ++i) open_new(h, "+62811000" + std::to_string(i), kT0 + i);
-  EXPECT_EQ(h.assignments(), (std::vector<std::string>{"usr_a", "usr_b", "usr_c", "usr_a",
-                                                       "usr_b", "usr_c", "usr_a"}));
+  EXPECT_EQ(h.assignments(), (std::vector<std::string>{"usr_a", "usr_b", "usr_c", "usr_a", "usr_b",
+                                                       "usr_c", "usr_a"}));
   EXPECT_EQ(h.s.agents().at("usr_a").open, 3);
   EXPECT_EQ(h.s.agents().at("usr_b").open, 2);
 }
@@ -307,7 +308,8 @@ TEST(Inbox, NoReplyWithinTheLimitMovesToTheNextAgent) {
   h.status("usr_b", true, kT0);
   auto c = open_new(h, "+6281900", kT0);
   ASSERT_EQ(h.s.conversation(c)->agent, "usr_a");
-  for (auto who : {"usr_a", "usr_b"}) h.apply(events::agent_seen{who}, kT0 + 14 * kMin, std::string("user:") + who);
+  for (auto who : {"usr_a", "usr_b"})
+    h.apply(events::agent_seen{who}, kT0 + 14 * kMin, std::string("user:") + who);
   EXPECT_TRUE(of<events::conversation_assigned>(h.tick(kT0 + 14 * kMin)).empty());
   auto out = h.tick(kT0 + 15 * kMin);
   auto a = of<events::conversation_assigned>(out);
@@ -320,7 +322,8 @@ TEST(Inbox, NoReplyWithinTheLimitMovesToTheNextAgent) {
   q.conversation_id = c;
   q.kind = "reply";
   h.apply(q, kT0 + 16 * kMin, "user:usr_b");
-  for (auto who : {"usr_a", "usr_b"}) h.apply(events::agent_seen{who}, kT0 + 40 * kMin, std::string("user:") + who);
+  for (auto who : {"usr_a", "usr_b"})
+    h.apply(events::agent_seen{who}, kT0 + 40 * kMin, std::string("user:") + who);
   EXPECT_TRUE(of<events::conversation_assigned>(h.tick(kT0 + 40 * kMin)).empty());
 }
 

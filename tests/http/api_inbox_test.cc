@@ -17,9 +17,9 @@
 #include "consumers/inbox.h"
 #include "consumers/media_fetcher.h"
 #include "consumers/media_link.h"
+#include "http/api/internal/hmac.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "http/api/internal/hmac.h"
 #include "projections/read_models/conversations.h"
 #include "tests/http/api_test_util.h"
 
@@ -129,8 +129,8 @@ class InboxApi : public ::testing::Test {
     return as("").post("/webhooks/whatsapp/waha", body, "X-Webhook-Hmac: " + sig + "\r\n");
   }
   api_reply cloud(const std::string& body) const {
-    auto sig = "sha256=" +
-               http::api::internal::hex_encode(http::api::internal::hmac_sha256(kCloudSecret, body));
+    auto sig = "sha256=" + http::api::internal::hex_encode(
+                               http::api::internal::hmac_sha256(kCloudSecret, body));
     return as("").post("/webhooks/whatsapp/cloud", body, "X-Hub-Signature-256: " + sig + "\r\n");
   }
 
@@ -150,8 +150,9 @@ class InboxApi : public ::testing::Test {
   }
 
   void set_status(std::string_view agent, bool online) {
-    auto r = as(agent_auth(agent)).post("/api/v1/agents/me/status",
-                                        online ? R"({"status":"online"})" : R"({"status":"offline"})");
+    auto r = as(agent_auth(agent))
+                 .post("/api/v1/agents/me/status",
+                       online ? R"({"status":"online"})" : R"({"status":"offline"})");
     ASSERT_EQ(r.status, 200) << r;
     EXPECT_EQ(r.str("status"), online ? "online" : "offline");
   }
@@ -219,15 +220,15 @@ TEST_F(InboxApi, InboundMessagesOpenConversationsAssignedInTurnAndFollowUpsJoinT
   EXPECT_EQ(msgs.items()[1].at("text").as_string(), "Yang 250g ya");
 
   // A reply goes to the outbox as message.queued (kind reply) and shows in the conversation.
-  auto rep = as(agent_auth("ani")).post("/api/v1/conversations/" + conv + "/messages",
-                                        R"({"text":"Ada kak, silakan order"})",
-                                        "Idempotency-Key: r1\r\n");
+  auto rep = as(agent_auth("ani"))
+                 .post("/api/v1/conversations/" + conv + "/messages",
+                       R"({"text":"Ada kak, silakan order"})", "Idempotency-Key: r1\r\n");
   ASSERT_EQ(rep.status, 201) << rep;
   EXPECT_EQ(rep.str("status"), "queued");
   EXPECT_EQ(rep.str("direction"), "outbound");
-  auto again = as(agent_auth("ani")).post("/api/v1/conversations/" + conv + "/messages",
-                                          R"({"text":"Ada kak, silakan order"})",
-                                          "Idempotency-Key: r1\r\n");
+  auto again = as(agent_auth("ani"))
+                   .post("/api/v1/conversations/" + conv + "/messages",
+                         R"({"text":"Ada kak, silakan order"})", "Idempotency-Key: r1\r\n");
   EXPECT_EQ(again.status, 200) << again;
   EXPECT_EQ(again.str("id"), rep.str("id"));
   msgs = as(agent_auth("ani")).get("/api/v1/conversations/" + conv + "/messages");
@@ -243,8 +244,9 @@ TEST_F(InboxApi, InboundMessagesOpenConversationsAssignedInTurnAndFollowUpsJoinT
   ASSERT_EQ(res.status, 200) << res;
   EXPECT_EQ(res.str("state"), "closed");
   EXPECT_EQ(res.str("close_reason"), "resolved");
-  EXPECT_EQ(as(agent_auth("ani")).post("/api/v1/conversations/" + conv + "/messages",
-                                       R"({"text":"x"})").status,
+  EXPECT_EQ(as(agent_auth("ani"))
+                .post("/api/v1/conversations/" + conv + "/messages", R"({"text":"x"})")
+                .status,
             409);
   ASSERT_EQ(waha(waha_message("6281111111111", "A3", "Satu lagi")).status, 200);
   settle();
@@ -271,8 +273,9 @@ TEST_F(InboxApi, CloudApiInboundMessagesToo) {
 
 TEST_F(InboxApi, NobodyOnlineWaitsUnassignedUntilSomeoneComesOnline) {
   for (int i = 0; i < 4; ++i)
-    ASSERT_EQ(waha(waha_message("62833300000" + std::to_string(i), "U" + std::to_string(i), "p")).status,
-              200);
+    ASSERT_EQ(
+        waha(waha_message("62833300000" + std::to_string(i), "U" + std::to_string(i), "p")).status,
+        200);
   settle();
   auto u = as(agent_auth("ani")).get("/api/v1/conversations?view=unassigned");
   ASSERT_EQ(u.status, 200) << u;
@@ -287,7 +290,8 @@ TEST_F(InboxApi, NobodyOnlineWaitsUnassignedUntilSomeoneComesOnline) {
   auto agents = as(agent_auth("ani")).get("/api/v1/agents");
   ASSERT_EQ(agents.status, 200) << agents;
   std::map<std::string, int64_t> open;
-  for (const auto& a : agents.items()) open[std::string(a.at("id").as_string())] = a.at("open_conversations").as_int64();
+  for (const auto& a : agents.items())
+    open[std::string(a.at("id").as_string())] = a.at("open_conversations").as_int64();
   EXPECT_EQ(open["usr_ani"], 4);
   EXPECT_EQ(open["usr_budi"], 0);
 }
@@ -301,30 +305,41 @@ TEST_F(InboxApi, RolesAndValidation) {
   const std::string conv = all.begin()->first;
   // CS: not the view "all", not reassigning; API keys are not agents.
   EXPECT_EQ(as(agent_auth("ani")).get("/api/v1/conversations?view=all").status, 403);
-  EXPECT_EQ(as(agent_auth("ani")).post("/api/v1/conversations/" + conv + "/assign",
-                                       R"({"agent_id":"usr_budi"})").status,
+  EXPECT_EQ(as(agent_auth("ani"))
+                .post("/api/v1/conversations/" + conv + "/assign", R"({"agent_id":"usr_budi"})")
+                .status,
             403);
-  EXPECT_EQ(as("X-API-Key: test-admin\r\n").post("/api/v1/agents/me/status", R"({"status":"online"})").status,
+  EXPECT_EQ(as("X-API-Key: test-admin\r\n")
+                .post("/api/v1/agents/me/status", R"({"status":"online"})")
+                .status,
             403);
   EXPECT_EQ(as("").get("/api/v1/conversations").status, 401);
-  EXPECT_EQ(as(agent_auth("ani")).post("/api/v1/agents/me/status", R"({"status":"away"})").status, 400);
+  EXPECT_EQ(as(agent_auth("ani")).post("/api/v1/agents/me/status", R"({"status":"away"})").status,
+            400);
   EXPECT_EQ(as(agent_auth("ani")).get("/api/v1/conversations?view=everything").status, 400);
   EXPECT_EQ(as(agent_auth("ani")).get("/api/v1/conversations/cnv_nope").status, 404);
   // CSRF on writes.
-  EXPECT_EQ(as("Cookie: roms_session=agent-ani\r\n").post("/api/v1/agents/me/status", R"({"status":"offline"})").status,
+  EXPECT_EQ(as("Cookie: roms_session=agent-ani\r\n")
+                .post("/api/v1/agents/me/status", R"({"status":"offline"})")
+                .status,
             403);
   // Admin reassigns (to a known agent) and the counts follow.
   set_status("budi", true);
-  auto a = as(kAdmin).post("/api/v1/conversations/" + conv + "/assign", R"({"agent_id":"usr_budi"})");
+  auto a =
+      as(kAdmin).post("/api/v1/conversations/" + conv + "/assign", R"({"agent_id":"usr_budi"})");
   ASSERT_EQ(a.status, 200) << a;
   EXPECT_EQ(a.str("assignee_id"), "usr_budi");
-  EXPECT_EQ(as(kAdmin).post("/api/v1/conversations/" + conv + "/assign", R"({"agent_id":"usr_nobody"})").status,
+  EXPECT_EQ(as(kAdmin)
+                .post("/api/v1/conversations/" + conv + "/assign", R"({"agent_id":"usr_nobody"})")
+                .status,
             400);
   auto s = as(kAdmin).patch("/api/v1/inbox/settings", R"({"close_after_minutes":60})");
   ASSERT_EQ(s.status, 200) << s;
   EXPECT_EQ(s.num("close_after_minutes"), 60);
   EXPECT_EQ(as(kAdmin).patch("/api/v1/inbox/settings", R"({"close_after_minutes":0})").status, 400);
-  EXPECT_EQ(as(agent_auth("ani")).patch("/api/v1/inbox/settings", R"({"close_after_minutes":5})").status, 403);
+  EXPECT_EQ(
+      as(agent_auth("ani")).patch("/api/v1/inbox/settings", R"({"close_after_minutes":5})").status,
+      403);
 }
 
 TEST_F(InboxApi, AReplyWithAnAttachmentIsStoredContentAddressedAndServedToSignedInUsers) {
@@ -333,10 +348,12 @@ TEST_F(InboxApi, AReplyWithAnAttachmentIsStoredContentAddressedAndServedToSigned
   settle();
   const std::string conv = all_assignments().begin()->first;
   const std::string pdf = "%PDF-1.4\n% katalog\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-  const std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"katalog.pdf\"\r\n"
-                           "Content-Type: application/pdf\r\n\r\n" + pdf +
-                           "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nIni katalognya kak"
-                           "\r\n--XyZ--\r\n";
+  const std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"katalog.pdf\"\r\n"
+      "Content-Type: application/pdf\r\n\r\n" +
+      pdf +
+      "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nIni katalognya kak"
+      "\r\n--XyZ--\r\n";
   http_conn c(stack_->port(), 20s);
   c.send(http_request("POST", "/api/v1/conversations/" + conv + "/messages", body,
                       agent_auth("ani") + "Content-Type: multipart/form-data; boundary=XyZ\r\n"));
@@ -355,7 +372,8 @@ TEST_F(InboxApi, AReplyWithAnAttachmentIsStoredContentAddressedAndServedToSigned
   EXPECT_EQ(as("").get(url).status, 401);  // not without a login
   // Malformed: no file part.
   http_conn c2(stack_->port(), 20s);
-  const std::string bad = "--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nx\r\n--XyZ--\r\n";
+  const std::string bad =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nx\r\n--XyZ--\r\n";
   c2.send(http_request("POST", "/api/v1/conversations/" + conv + "/messages", bad,
                        agent_auth("ani") + "Content-Type: multipart/form-data; boundary=XyZ\r\n"));
   auto r2 = c2.read_reply();
@@ -371,14 +389,15 @@ TEST_F(InboxApi, InboundFilesAreFetchedStoredAndServedToSignedInUsers) {
   const std::string pdf = "%PDF-1.4 katalog";
   http::router gw;
   std::atomic<int> requests{0};
-  gw.add("GET", "/api/files/{name}", [&](http::request&& r, http::path_params&&, http::responder out) {
-    ++requests;
-    http::response res;
-    if (r.header("X-Api-Key") != "waha-key") res.status = 401;
-    res.content_type = "application/pdf";
-    res.body = pdf;
-    out.respond(std::move(res));
-  });
+  gw.add("GET", "/api/files/{name}",
+         [&](http::request&& r, http::path_params&&, http::responder out) {
+           ++requests;
+           http::response res;
+           if (r.header("X-Api-Key") != "waha-key") res.status = 401;
+           res.content_type = "application/pdf";
+           res.body = pdf;
+           out.respond(std::move(res));
+         });
   uint16_t gw_port = 0;
   gw.add("GET", "/v23.0/{id}", [&](http::request&& r, http::path_params&& p, http::responder out) {
     ++requests;
@@ -408,9 +427,10 @@ TEST_F(InboxApi, InboundFilesAreFetchedStoredAndServedToSignedInUsers) {
   auto v = json::parse(waha_message("6286660000000", "D1", "katalog terlampir"));
   auto& p = v.at("payload").as_object();
   p["hasMedia"] = true;
-  p["media"] = json::object{{"url", "http://127.0.0.1:" + std::to_string(gw_port) + "/api/files/D1.pdf"},
-                            {"mimetype", "application/pdf"},
-                            {"filename", "katalog.pdf"}};
+  p["media"] =
+      json::object{{"url", "http://127.0.0.1:" + std::to_string(gw_port) + "/api/files/D1.pdf"},
+                   {"mimetype", "application/pdf"},
+                   {"filename", "katalog.pdf"}};
   ASSERT_EQ(waha(json::serialize(v)).status, 200);
   // Cloud API: the image fixture (a media id, fetched in two steps with the token).
   ASSERT_EQ(cloud(fixture("whatsapp-cloud/inbound-image-message-pywa-fixture.json")).status, 200);
@@ -476,8 +496,9 @@ TEST_F(InboxApi, FairnessOverAThousandConcurrentConversationsWhileAgentsToggle) 
       bool online = false;
       while (!done) {
         online = !online;
-        auto r = as(agent_auth(t)).post("/api/v1/agents/me/status",
-                                        online ? R"({"status":"online"})" : R"({"status":"offline"})");
+        auto r = as(agent_auth(t))
+                     .post("/api/v1/agents/me/status",
+                           online ? R"({"status":"online"})" : R"({"status":"offline"})");
         EXPECT_TRUE(r.status == 200 || r.status == 202 || r.status == 409) << r;
         ++toggles;
         std::this_thread::sleep_for(5ms);
