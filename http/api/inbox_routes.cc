@@ -4,6 +4,7 @@
 //   POST /api/v1/agents/me/heartbeat      keeps an ONLINE agent online       (Admin or CS session)
 //   GET  /api/v1/agents                   users with status and open count   (Admin or CS)
 //   GET  /api/v1/conversations            ?view=mine|unassigned|all&state=open|closed&limit&cursor
+//                                         or ?customer_id= (that customer's, any view)
 //   GET  /api/v1/conversations/{id}
 //   GET  /api/v1/conversations/{id}/messages   ?limit&cursor (oldest first; cursor → older)
 //   POST /api/v1/conversations/{id}/messages   {"text"} → message.queued kind reply (outbox), or
@@ -359,11 +360,13 @@ void list_conversations(context& ctx, request&& req, responder out) {
   auto who = require(ctx, req, out, access::cs_work);
   if (!who) return;
   projections::conversation_filter f;
+  f.customer_id = std::string(req.query_param("customer_id"));
   f.view = std::string(req.query_param("view"));
   if (f.view.empty()) f.view = who->user_role == role::admin ? "all" : "mine";
   if (f.view != "mine" && f.view != "unassigned" && f.view != "all")
     return internal::answer_bad_param(out, "view", "view: mine, unassigned or all");
-  if (f.view == "all" && who->user_role != role::admin)
+  // A customer's conversations (the customer panel) are open to CS like the customer is.
+  if (f.view == "all" && who->user_role != role::admin && f.customer_id.empty())
     return out.respond(error_response(403, "forbidden", "only an Admin sees every conversation",
                                       R"({"required":"admin"})"));
   f.agent_id = who->id;

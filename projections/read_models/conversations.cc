@@ -17,6 +17,7 @@ void unindex(fold_context& ctx, const conversation_record& c) {
   ctx.del(key("s", c.state, t, c.id));
   if (!c.assignee_id.empty()) ctx.del(key("a", c.assignee_id, c.state, t, c.id));
   if (c.assignee_id.empty() && c.state == "open") ctx.del(key("u", t, c.id));
+  if (!c.customer_id.empty()) ctx.del(key("p", c.customer_id, t, c.id));
 }
 
 void index(fold_context& ctx, const conversation_record& c) {
@@ -25,6 +26,7 @@ void index(fold_context& ctx, const conversation_record& c) {
   ctx.put(key("s", c.state, t, c.id), "");
   if (!c.assignee_id.empty()) ctx.put(key("a", c.assignee_id, c.state, t, c.id), "");
   if (c.assignee_id.empty() && c.state == "open") ctx.put(key("u", t, c.id), "");
+  if (!c.customer_id.empty()) ctx.put(key("p", c.customer_id, t, c.id), "");
 }
 
 agent_record load_agent(fold_context& ctx, const std::string& id) {
@@ -172,7 +174,9 @@ std::optional<conversation_record> get(const read_view& v, std::string_view id) 
 
 conversation_page list(const read_view& v, const conversation_filter& f) {
   std::string prefix;
-  if (f.view == "unassigned") {
+  if (!f.customer_id.empty()) {
+    prefix = key("p", f.customer_id) + "/";
+  } else if (f.view == "unassigned") {
     prefix = "u/";
   } else if (f.view == "mine") {
     prefix = key("a", f.agent_id, f.state.empty() ? std::string("open") : f.state) + "/";

@@ -9,6 +9,7 @@
 //   s/<state>/<last_us:20>/<conversation_id>          → ""  by state (open | closed)
 //   a/<agent_id>/<state>/<last_us:20>/<conv_id>       → ""  by assignee and state
 //   u/<last_us:20>/<conversation_id>                  → ""  open and unassigned
+//   p/<customer_id>/<last_us:20>/<conversation_id>    → ""  by customer (the customer panel)
 //   m/<conversation_id>/<time_us:20>/<message_id>     → "in" | "out"  its messages in time order
 //   g/<agent_id>                                      → agent_record JSON
 //   md/<message_id>                                   → fetched_media_record JSON (an inbound
@@ -106,12 +107,13 @@ struct fetched_media_record {
 class conversations_projection final : public projection {
  public:
   std::string_view name() const override { return "conversations"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: the p/ index by customer
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };
 
 struct conversation_filter {
+  std::string customer_id;   // set: this customer's conversations (view and state ignored)
   std::string view = "all";  // all | mine | unassigned
   std::string agent_id;      // view=mine
   std::string state;         // open | closed | "" (both; unassigned: open only)

@@ -252,6 +252,13 @@ TEST_F(InboxApi, InboundMessagesOpenConversationsAssignedInTurnAndFollowUpsJoinT
   settle();
   auto all = all_assignments();
   EXPECT_EQ(all.size(), 3u);
+  // The customer panel: that customer's conversations, newest first, also for CS.
+  const std::string customer(c.at("customer_id").as_string());
+  auto mine = as(agent_auth("budi")).get("/api/v1/conversations?customer_id=" + customer);
+  ASSERT_EQ(mine.status, 200) << mine;
+  ASSERT_EQ(mine.items().size(), 2u) << mine;
+  EXPECT_EQ(mine.items()[0].at("state").as_string(), "open");
+  EXPECT_EQ(mine.items()[1].at("id").as_string(), conv);
 }
 
 TEST_F(InboxApi, CloudApiInboundMessagesToo) {
