@@ -67,7 +67,7 @@ struct executor::impl {
     size_t last_event = SIZE_MAX;  // index into the batch's events; SIZE_MAX = none
   };
   struct batch {
-    uint64_t seq = 0;
+    uint64_t epoch = 0;  // the failure epoch it was decided in (see append_loop)
     std::vector<events::envelope> events;
     std::vector<decided> cmds;
   };
@@ -79,6 +79,12 @@ struct executor::impl {
   size_t inflight = 0;
   bool stopping = false;
   bool resync = false;
+  // Bumped by every failed append. A batch decided in an older epoch may rest on the failed
+  // batch's events (the decider applies its events to the write model as it decides), so the
+  // appender refuses it instead of appending it — also one the decider was still deciding
+  // when the append failed.
+  uint64_t epoch = 0;
+  error_info last_failure;
   std::thread decider, appender;
 
   // Decider-thread state: the write model (commands/write_model.h), the log reader that keeps
@@ -89,7 +95,6 @@ struct executor::impl {
   std::unique_ptr<events::log_reader> tail;
   std::unordered_set<std::string> own_ids;
   bool seeded = false;
-  uint64_t next_batch = 1;
   std::map<int32_t, int64_t> appended_end;  // last offset appended per partition (appender)
 
   impl(events::event_log& l, std::shared_ptr<projections::projection_store> s,
@@ -145,6 +150,7 @@ struct executor::impl {
   void decide_loop() {
     for (;;) {
       std::vector<queued> work;
+      batch b;
       {
         std::unique_lock lk(mu);
         cv_queue.wait(lk, [&] { return stopping || !queue.empty() || !seeded; });
@@ -156,14 +162,14 @@ struct executor::impl {
           seeded = false;
           resync = false;
         }
+        // Read with the resync flag: an append failing from here on makes this batch stale.
+        b.epoch = epoch;
         size_t n = std::min(queue.size(), opts.max_batch);
         for (size_t i = 0; i < n; ++i) {
           work.push_back(std::move(queue.front()));
           queue.pop_front();
         }
       }
-      batch b;
-      b.seq = next_batch++;
       {
         std::lock_guard lk(model_mu);
         auto ready = seeded ? read_tail({}) : seed();
@@ -243,7 +249,17 @@ struct executor::impl {
         b = std::move(to_append.front());
         to_append.pop_front();
         taken = 1;
-        while (!to_append.empty() &&
+        if (b.epoch != epoch) {
+          // Decided before a failed append: refuse it (its decisions may rest on events that
+          // were never written).
+          error_info err = last_failure;
+          --inflight;
+          lk.unlock();
+          for (auto& c : b.cmds) c.done(err);
+          cv_inflight.notify_all();
+          continue;
+        }
+        while (!to_append.empty() && to_append.front().epoch == b.epoch &&
                b.events.size() + to_append.front().events.size() <= kMaxAppendEvents) {
           batch& next = to_append.front();
           size_t base = b.events.size();
@@ -273,6 +289,8 @@ struct executor::impl {
             for (auto& c : lb.cmds) c.done(err);
           std::lock_guard lk(mu);
           resync = true;
+          ++epoch;
+          last_failure = err;
           inflight -= taken + later.size();
           cv_inflight.notify_all();
           cv_queue.notify_all();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -388,6 +389,59 @@ TEST(WriteModelCost, DISABLED_SeedCostPerOrder) {
             << " s = " << secs * 1e6 / static_cast<double>(events) << " us/event; model ~"
             << (after - before) / kOrders << " bytes per order (customer included)\n";
   EXPECT_EQ(m.size().orders, static_cast<size_t>(kOrders));
+}
+
+// A log whose appends fail while `failing` is set (the disk full, the broker gone).
+class flaky_log final : public events::event_log {
+ public:
+  explicit flaky_log(events::event_log& l) : l_(l) {}
+  std::atomic<bool> failing{false};
+  result<std::vector<events::append_result>> append(
+      std::span<const events::envelope> evs) override {
+    if (failing) return make_error_code(errc::unavailable);
+    return l_.append(evs);
+  }
+  int32_t partitions() const override { return l_.partitions(); }
+  int32_t partition_for(std::string_view s) const override { return l_.partition_for(s); }
+  result<events::log_stats> stats() override { return l_.stats(); }
+  result<std::unique_ptr<events::log_reader>> open_reader(std::vector<int64_t> from,
+                                                          std::vector<int32_t> parts) override {
+    return l_.open_reader(std::move(from), std::move(parts));
+  }
+  result<std::vector<int64_t>> offsets_after_time(timestamp t) override {
+    return l_.offsets_after_time(t);
+  }
+
+ private:
+  events::event_log& l_;
+};
+
+TEST_F(WriteModelTest, AFailedAppendLeavesNothingInTheModel) {
+  ex->stop();
+  flaky_log flaky(*log);
+  ex = std::make_unique<executor>(flaky, store, *runner, system_clock());
+  ex->start();
+  ASSERT_TRUE(ex->execute(define_product{"KOPI", "Kopi", "", "", "", 10000, 6000, 0, true}, who));
+  ASSERT_TRUE(ex->execute(adjust_stock{"", "KOPI", "main", 10, "received"}, who));
+  auto before = model_dump(*ex);
+
+  place_order o;
+  o.external_id = "web-1";
+  o.customer = {"Budi", "081234567890", "", "", "", "ID"};
+  o.items = {{"KOPI", "", 10, std::nullopt, ""}};
+  flaky.failing = true;
+  std::vector<result_msg<outcome>> failed;
+  run_concurrently({o, o, o}, &failed);
+  for (auto& r : failed) EXPECT_FALSE(r) << "nothing was written";
+  flaky.failing = false;
+
+  // The reservation and the external id of the unwritten order are gone from the model: the
+  // same order can be placed, and it takes the 10 units.
+  auto placed = ex->execute(o, who);
+  ASSERT_TRUE(placed) << placed.error().message;
+  EXPECT_FALSE(placed.value().existing);
+  EXPECT_NE(model_dump(*ex), before);
+  EXPECT_EQ(model_dump(*ex), read_model_dump());
 }
 
 }  // namespace
