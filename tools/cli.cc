@@ -35,11 +35,13 @@ result_msg<std::unique_ptr<events::event_log>> open_log(const log_options& o, bo
     k.brokers = o.kafka_brokers;
     k.topic = o.kafka_topic;
     k.partitions = o.kafka_partitions;
+    k.index_memory_bytes = o.index_memory_bytes;
     if (!o.data_dir.empty()) k.index_dir = std::filesystem::path(o.data_dir) / "kafka-ids";
     return events::open_kafka_log(std::move(k));
   }
   events::embedded_log_options e;
   e.read_only = read_only;
+  e.index_memory_bytes = o.index_memory_bytes;
   e.on_repair = [](const std::string& m) { std::cerr << "roms: log repaired: " << m << "\n"; };
   return events::open_embedded_log(std::filesystem::path(o.data_dir), std::move(e));
 }

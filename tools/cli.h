@@ -23,6 +23,9 @@ struct log_options {
   std::string kafka_brokers;         // env ROMS_KAFKA_BROKERS
   std::string kafka_topic = "roms.events";
   int kafka_partitions = 6;
+  // The log's id index (dedup): RocksDB cache + write buffers. `serve` sets it from its
+  // --memory-mb budget. Default: 16 MiB.
+  uint64_t index_memory_bytes = 16ull << 20;
 };
 
 // Adds --data (required unless `data_optional`), --log, --kafka-brokers, --kafka-topic,

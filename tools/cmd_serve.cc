@@ -150,9 +150,14 @@ int run_serve(const serve_args& a) {
   serve_clock clk;
   const bool single = single_partition(a.log);
 
+  // One memory budget (--memory-mb) for every RocksDB cache and write buffer: an eighth for
+  // the log's id index, the rest for the read models (one cache and write-buffer manager).
+  const uint64_t budget = std::max<uint64_t>(a.memory_mb, 16) << 20;
+  log_options lo = a.log;
+  lo.index_memory_bytes = std::max<uint64_t>(budget / 8, 4ull << 20);
   std::unique_ptr<events::event_log> log;
   if (!a.read_only) {
-    auto l = open_log(a.log, /*read_only=*/false);
+    auto l = open_log(lo, /*read_only=*/false);
     if (!l) return fail(l.error().message);
     log = std::move(l).value();
   }
@@ -160,7 +165,7 @@ int run_serve(const serve_args& a) {
   std::vector<std::shared_ptr<projections::projection>> projs;
   for (auto& p : projections::make_read_models(single)) projs.push_back(std::move(p));
   projections::store_options so;
-  so.memory_budget_bytes = a.memory_mb << 20;
+  so.memory_budget_bytes = budget - lo.index_memory_bytes;
   so.read_only = a.read_only;
   auto st = projections::projection_store::open(a.log.data_dir, std::move(projs), so);
   if (!st) return fail("cannot open the read models: " + st.error().message);
@@ -401,7 +406,8 @@ void register_serve_command(CLI::App& app) {
   s->add_flag("--test-clock", a->test_clock,
               "Enable POST /api/v1/test/clock (loopback only) to move time forward");
   s->add_option("--memory-mb", a->memory_mb,
-                "Memory budget for RocksDB caches and write buffers, in MiB")
+                "Memory budget for every RocksDB cache and write buffer (read models and the "
+                "log's id index together), in MiB; at least 16")
       ->capture_default_str();
   s->add_option("--io-threads", a->io_threads, "HTTP I/O threads")->capture_default_str();
   // Default: the web app built in this checkout (web/dist next to the build dir), or

@@ -1,7 +1,11 @@
+#include <algorithm>
+
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <charconv>
 #include <unordered_map>
@@ -145,17 +149,27 @@ class rocksdb_index final : public id_index {
 std::unique_ptr<id_index> make_memory_index() { return std::make_unique<memory_index>(); }
 
 result_msg<std::unique_ptr<id_index>> open_rocksdb_index(const std::filesystem::path& dir,
-                                                         const std::string& topic) {
+                                                         const std::string& topic,
+                                                         uint64_t memory_bytes) {
   std::error_code fs_ec;
   std::filesystem::create_directories(dir, fs_ec);
   if (fs_ec) {
     return failure(
         index_error(errc::io_error, "cannot create " + dir.string() + ": " + fs_ec.message()));
   }
+  // Bounded memory: the block cache and the write buffers share memory_bytes (the write
+  // buffers are charged to the cache), as in the embedded log's index.
+  const uint64_t mem = std::max<uint64_t>(memory_bytes, 4ull << 20);
+  auto cache = rocksdb::NewLRUCache(mem);
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
+  options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(mem / 2, cache);
+  options.write_buffer_size = std::max<uint64_t>(mem / 4, 1 << 20);
+  options.max_write_buffer_number = 2;
   rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
   table.whole_key_filtering = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;

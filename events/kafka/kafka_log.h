@@ -21,6 +21,8 @@ struct kafka_log_options {
   int16_t replication_factor = 1;     // used when the topic is created. Default: 1
   // Where the id index (dedup) lives; empty = in memory only (tests). Default: empty.
   std::filesystem::path index_dir;
+  // Memory for the id index's RocksDB block cache and write buffers together. Default: 16 MiB.
+  uint64_t index_memory_bytes = 16ull << 20;
   // How long an operation may wait for the broker before failing with errc::unavailable.
   // Default: 10 s.
   std::chrono::milliseconds timeout{10'000};

@@ -52,8 +52,9 @@ class id_index {
 std::unique_ptr<id_index> make_memory_index();
 
 // Opens (creating) a RocksDB index in `dir` for `topic`. An index made for another topic is
-// refused with errc::invalid_argument.
+// refused with errc::invalid_argument. Its block cache and write buffers share memory_bytes.
 result_msg<std::unique_ptr<id_index>> open_rocksdb_index(const std::filesystem::path& dir,
-                                                         const std::string& topic);
+                                                         const std::string& topic,
+                                                         uint64_t memory_bytes = 16ull << 20);
 
 }  // namespace roms::events::kafka_internal
