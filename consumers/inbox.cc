@@ -12,6 +12,7 @@
 
 #include "consumers/derived_id.h"
 #include "core/errc.h"
+#include "consumers/internal/consumer_state.h"
 #include "core/metrics.h"
 #include "events/payload.h"
 #include "events/types.h"
@@ -21,69 +22,15 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr const char* kFile = "inbox.json";
-
-struct inbox_file {
-  uint32_t version = 1;
-  std::vector<int64_t> position;
-  std::vector<int64_t> origin;
-  template <class V>
-  void fields(V& v) {
-    v("version", version);
-    v("position", position);
-    v("origin", origin);
-  }
-};
-
-error_info io_error(const std::string& what) {
-  return {errc::io_error, what + ": " + std::strerror(errno)};
-}
+using inbox_file = internal::consumer_state;
 
 result_msg<std::optional<inbox_file>> load_file(const std::filesystem::path& dir) {
-  auto path = dir / kFile;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::optional<inbox_file>{};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return io_error("cannot open " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto s = events::decode_payload<inbox_file>(ss.str());
-  if (!s)
-    return error_info{errc::corruption,
-                      path.string() + " is damaged (" + s.error().message + "); fix or remove it"};
-  return std::optional<inbox_file>(std::move(s).value());
+  return internal::load_consumer_state(
+      dir, kFile, "removing it makes the inbox start at the log's end");
 }
 
 result_msg<void> save_file(const std::filesystem::path& dir, const inbox_file& s) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return error_info{errc::io_error, "cannot create " + dir.string() + ": " + ec.message()};
-  auto path = dir / kFile;
-  auto tmp = dir / (std::string(kFile) + ".tmp");
-  std::string data = events::encode_payload(s) + "\n";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error("cannot create " + tmp.string());
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return io_error("cannot write " + tmp.string());
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return io_error("cannot fsync " + tmp.string());
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("cannot rename " + tmp.string());
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return io_error("cannot open " + dir.string());
-  int rc = ::fsync(dfd);
-  ::close(dfd);
-  if (rc != 0) return io_error("cannot fsync " + dir.string());
-  return success();
+  return internal::save_consumer_state(dir, kFile, s);
 }
 
 template <class T>

@@ -1,7 +1,6 @@
 #include "consumers/media_fetcher.h"
 
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -14,9 +13,11 @@
 #include <sstream>
 
 #include "consumers/derived_id.h"
+#include "consumers/media_link.h"
 #include "consumers/whatsapp/internal/http_client.h"
 #include "core/errc.h"
 #include "events/payload.h"
+#include "consumers/internal/consumer_state.h"
 #include "events/types.h"
 
 namespace roms::consumers {
@@ -26,79 +27,9 @@ using namespace std::chrono_literals;
 namespace http = whatsapp::internal;
 constexpr const char* kFile = "media-fetcher.json";
 
-struct fetcher_file {
-  uint32_t version = 1;
-  std::vector<int64_t> position;
-  std::vector<int64_t> origin;
-  template <class V>
-  void fields(V& v) {
-    v("version", version);
-    v("position", position);
-    v("origin", origin);
-  }
-};
-
-error_info io_error(const std::string& what) {
-  return {errc::io_error, what + ": " + std::strerror(errno)};
-}
-
-result_msg<void> write_file_synced(const std::filesystem::path& dir, const std::string& name,
-                                   std::string_view data) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return error_info{errc::io_error, "cannot create " + dir.string() + ": " + ec.message()};
-  const auto path = dir / name;
-  const auto tmp = dir / (name + ".tmp-" + std::to_string(::getpid()));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error("cannot create " + tmp.string());
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return io_error("cannot write " + tmp.string());
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return io_error("cannot fsync " + tmp.string());
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("cannot rename " + tmp.string());
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return success();
-}
-
-std::string hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    s.push_back(kHex[p[i] >> 4]);
-    s.push_back(kHex[p[i] & 15]);
-  }
-  return s;
-}
+using fetcher_file = internal::consumer_state;
 
 }  // namespace
-
-result_msg<std::string> store_media_file(const std::filesystem::path& dir, std::string_view data) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> d{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
-  std::string sha = hex(d.data(), d.size());
-  std::error_code ec;
-  if (std::filesystem::exists(dir / sha, ec)) return sha;
-  BOOST_OUTCOME_TRY(write_file_synced(dir, sha, data));
-  return sha;
-}
 
 media_fetcher::media_fetcher(events::event_log& log, media_fetcher_options opts)
     : log_(log), opts_(std::move(opts)) {}
@@ -112,20 +43,16 @@ result_msg<void> media_fetcher::open_state() {
   auto st = log_.stats();
   if (!st) return error_info{st.error(), "media fetcher: cannot read the log's end"};
   const auto& end = st.value().end_offsets;
+  BOOST_OUTCOME_TRY(auto loaded,
+                    internal::load_consumer_state(opts_.state_dir, kFile,
+                                                  "removing it starts the fetcher at the log's end"));
   fetcher_file f;
-  const auto path = opts_.state_dir / kFile;
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto d = events::decode_payload<fetcher_file>(ss.str());
-    if (!d) return error_info{errc::corruption, path.string() + " is damaged; fix or remove it"};
-    f = std::move(d).value();
+  if (loaded) {
+    f = std::move(*loaded);
   } else {
     f.origin = opts_.origin_at_zero ? std::vector<int64_t>(end.size(), 0) : end;
     f.position = f.origin;
-    BOOST_OUTCOME_TRY(write_file_synced(opts_.state_dir, kFile, events::encode_payload(f) + "\n"));
+    BOOST_OUTCOME_TRY(internal::save_consumer_state(opts_.state_dir, kFile, f));
   }
   while (f.origin.size() < end.size()) f.origin.push_back(end[f.origin.size()]);
   while (f.position.size() < f.origin.size()) f.position.push_back(f.origin[f.position.size()]);
@@ -142,7 +69,7 @@ result_msg<void> media_fetcher::persist() {
     f.origin = origin_;
     f.position = position_;
   }
-  return write_file_synced(opts_.state_dir, kFile, events::encode_payload(f) + "\n");
+  return internal::save_consumer_state(opts_.state_dir, kFile, f);
 }
 
 result_msg<std::pair<std::string, std::string>> media_fetcher::download(const std::string& ref) {

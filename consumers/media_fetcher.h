@@ -86,8 +86,4 @@ class media_fetcher {
   std::thread thread_;
 };
 
-// Writes `data` to <dir>/<sha256> unless it is there (temp file, fsync, rename, fsync of the
-// directory); returns the lower-case hex SHA-256.
-result_msg<std::string> store_media_file(const std::filesystem::path& dir, std::string_view data);
-
 }  // namespace roms::consumers

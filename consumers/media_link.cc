@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "consumers/internal/consumer_state.h"
 #include "core/errc.h"
 
 namespace roms::consumers {
@@ -29,6 +31,16 @@ std::string hex(const unsigned char* p, size_t n) {
 }
 
 }  // namespace
+
+result_msg<std::string> store_media_file(const std::filesystem::path& dir, std::string_view data) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
+  std::string sha = hex(d, sizeof d);
+  std::error_code ec;
+  if (std::filesystem::exists(dir / sha, ec)) return sha;
+  BOOST_OUTCOME_TRY(internal::write_file_atomically(dir, sha, data));
+  return sha;
+}
 
 bool is_sha256_hex(std::string_view s) {
   if (s.size() != 64) return false;

@@ -48,6 +48,11 @@ class media_signer {
   std::string key_;
 };
 
+// Writes `data` to <dir>/<sha256> unless it is there (temp file, fsync, rename, fsync of the
+// directory); returns the lower-case hex SHA-256. Inbound media (media_fetcher) and files sent
+// from the CS inbox are stored this way.
+result_msg<std::string> store_media_file(const std::filesystem::path& dir, std::string_view data);
+
 // Whether `s` is 64 lower-case hex digits.
 bool is_sha256_hex(std::string_view s);
 

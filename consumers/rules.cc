@@ -5,7 +5,7 @@
 #include <set>
 
 #include "consumers/internal/rule_set.h"
-#include "consumers/internal/rule_state.h"
+#include "consumers/internal/consumer_state.h"
 #include "consumers/runner.h"
 #include "core/errc.h"
 #include "core/metrics.h"

@@ -549,40 +549,6 @@ result_msg<upload> parse_multipart(std::string_view content_type, std::string_vi
   return u;
 }
 
-// Stores `data` content-addressed under <data>/media (written, fsync'd, renamed): its sha256.
-result_msg<std::string> store_media(const consumers::media_signer& media, const std::string& data) {
-  const std::string sha = internal::sha256_hex(data);
-  const auto path = media.file_for(sha);
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) return sha;
-  const auto tmp = path.string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                   std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return error_info{errc::io_error, "cannot store the file"};
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return error_info{errc::io_error, "cannot store the file"};
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return error_info{errc::io_error, "cannot store the file"};
-  }
-  if (int dfd = ::open(media.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return sha;
-}
-
 void reply(context& ctx, request&& req, path_params&& p, responder out) {
   auto who = require(ctx, req, out, access::cs_work);
   if (!who || refuse_read_only(ctx, out)) return;
@@ -632,7 +598,7 @@ void reply(context& ctx, request&& req, path_params&& p, responder out) {
                                         "the conversation is closed; a new message from the "
                                         "customer opens a new one"));
     if (media) {
-      auto sha = store_media(*ctx.media, file_data);
+      auto sha = consumers::store_media_file(ctx.media->dir(), file_data);
       if (!sha) return out.respond(error_response(503, "unavailable", sha.error().message));
       media->sha256 = sha.value();
     }

@@ -18,7 +18,7 @@
 #include <random>
 #include <thread>
 
-#include "consumers/internal/rule_state.h"
+#include "consumers/internal/consumer_state.h"
 #include "tests/consumers/rules_testing.h"
 
 extern char** environ;
