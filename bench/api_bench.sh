@@ -105,6 +105,9 @@ run_wrk "GET /api/v1/orders/{id}" -H "X-API-Key: $key" "$base/api/v1/orders/$ord
 # --- GET /healthz (reference)
 run_wrk "GET /healthz (reference)" "$base/healthz"
 
+# Peak resident memory of the server over all runs (the 512 MB bound of the README).
+peak_rss_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo 0)"
+
 sync_note="fsync per group commit"
 [[ -n "${NO_SYNC:-}" ]] && sync_note="NO fsync"
 echo
@@ -127,6 +130,7 @@ if (( extra < 0 || extra > connections )); then
   exit 1
 fi
 echo "check: $appended orders appended for $post_2xx 2xx answers (+$extra in flight when wrk stopped)"
+echo "server peak RSS: $((peak_rss_kb / 1024)) MiB (default memory budget)"
 if [[ -n "${PERF:-}" ]]; then
   echo
   echo "perf (POST run, top symbols, children excluded):"
