@@ -185,56 +185,30 @@ conversation_page list(const read_view& v, const conversation_filter& f) {
   } else {
     prefix = "l/";
   }
-  std::string end = prefix_end(prefix);
-  if (!f.cursor.empty() && f.cursor.starts_with(prefix) && f.cursor < end) end = f.cursor;
   conversation_page page;
-  std::string last;
-  bool more = false;
-  v.scan(
-      prefix, end,
-      [&](std::string_view k, std::string_view) {
-        if (page.items.size() >= f.limit) {
-          more = true;
-          return false;
-        }
-        auto c = get(v, k.substr(k.rfind('/') + 1));
-        if (!c) return true;
-        last = std::string(k);
-        page.items.push_back(std::move(*c));
-        return true;
-      },
-      /*reverse=*/true);
-  if (more) page.next_cursor = last;
+  page.next_cursor = page_newest_first(
+      v, prefix, f.cursor, f.limit, page.items,
+      [&](std::string_view k, std::string_view, std::vector<conversation_record>& items) {
+        if (auto c = get(v, k.substr(k.rfind('/') + 1))) items.push_back(std::move(*c));
+      });
   return page;
 }
 
 conversation_message_page messages(const read_view& v, std::string_view conversation_id,
                                    size_t limit, std::string_view cursor) {
   const std::string prefix = key("m", conversation_id) + "/";
-  std::string end = prefix_end(prefix);
-  if (!cursor.empty() && cursor.starts_with(prefix) && cursor < end) end = std::string(cursor);
   conversation_message_page page;
-  std::string last;
-  bool more = false;
-  v.scan(
-      prefix, end,
-      [&](std::string_view k, std::string_view val) {
-        if (page.items.size() >= limit) {
-          more = true;
-          return false;
-        }
+  page.next_cursor = page_newest_first(
+      v, prefix, cursor, limit, page.items,
+      [&](std::string_view k, std::string_view val, std::vector<conversation_message_ref>& items) {
         auto rest = k.substr(prefix.size());  // <time:20>/<message_id>
         auto slash = rest.find('/');
         conversation_message_ref r;
         r.time_us = std::stoll(std::string(rest.substr(0, slash)));
         r.message_id = std::string(rest.substr(slash + 1));
         r.direction = val == "out" ? "outbound" : "inbound";
-        last = std::string(k);
-        page.items.push_back(std::move(r));
-        return true;
-      },
-      /*reverse=*/true);
-  if (more) page.next_cursor = last;
+        items.push_back(std::move(r));
+      });
   std::reverse(page.items.begin(), page.items.end());
   return page;
 }

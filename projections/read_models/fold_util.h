@@ -7,11 +7,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "events/envelope.h"
 #include "events/payload.h"
 #include "projections/projection.h"
+#include "projections/read_models/keys.h"
 
 namespace roms::projections {
 
@@ -26,6 +28,34 @@ inline bool icontains(std::string_view hay, std::string_view needle) {
 }
 inline bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && icontains(a, b);
+}
+
+// One page of an index whose keys sort oldest first under `prefix`, read newest first: scans
+// [prefix, cursor) in reverse (the whole prefix without a cursor, or when the cursor is not in
+// it). `take(key, value, items)` appends the item the entry names, or skips it (a filter).
+// Returns the next cursor (the last key taken), "" when there is no more.
+template <class T, class Take>
+std::string page_newest_first(const read_view& v, const std::string& prefix,
+                              std::string_view cursor, size_t limit, std::vector<T>& items,
+                              Take take) {
+  std::string end = prefix_end(prefix);
+  if (!cursor.empty() && cursor.starts_with(prefix) && cursor < end) end = std::string(cursor);
+  std::string last;
+  bool more = false;
+  v.scan(
+      prefix, end,
+      [&](std::string_view k, std::string_view val) {
+        if (items.size() >= limit) {
+          more = true;
+          return false;
+        }
+        const size_t before = items.size();
+        take(k, val, items);
+        if (items.size() != before) last = std::string(k);
+        return true;
+      },
+      /*reverse=*/true);
+  return more ? last : std::string();
 }
 
 template <class T>

@@ -358,28 +358,16 @@ message_page list(const read_view& v, const message_filter& f) {
   } else {
     prefix = "a/";
   }
-  std::string end = prefix_end(prefix);
-  if (!f.cursor.empty() && f.cursor.starts_with(prefix) && f.cursor < end) end = f.cursor;
   message_page page;
-  std::string last;
-  bool more = false;
-  v.scan(
-      prefix, end,
-      [&](std::string_view k, std::string_view) {
-        if (page.items.size() >= f.limit) {
-          more = true;
-          return false;
-        }
+  page.next_cursor = page_newest_first(
+      v, prefix, f.cursor, f.limit, page.items,
+      [&](std::string_view k, std::string_view, std::vector<message_record>& items) {
         auto m = get(v, k.substr(k.rfind('/') + 1));
-        if (!m) return true;
-        if (!f.status.empty() && m->status != f.status) return true;
-        if (!f.direction.empty() && m->direction != f.direction) return true;
-        last = std::string(k);
-        page.items.push_back(std::move(*m));
-        return true;
-      },
-      /*reverse=*/true);
-  if (more) page.next_cursor = last;
+        if (!m) return;
+        if (!f.status.empty() && m->status != f.status) return;
+        if (!f.direction.empty() && m->direction != f.direction) return;
+        items.push_back(std::move(*m));
+      });
   return page;
 }
 
