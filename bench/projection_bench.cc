@@ -58,7 +58,7 @@ struct stopwatch {
   std::exit(1);
 }
 
-std::string g_only;  // --only NAME: fold one read model
+std::string g_only;          // --only NAME: fold one read model
 bool g_engine_only = false;  // --models engine: the engine's test projection instead
 bool g_no_live = false;      // --no-live: rebuild only
 
@@ -75,7 +75,8 @@ std::vector<std::shared_ptr<projections::projection>> models() {
   return out;
 }
 
-void row(const std::string& what, uint64_t events, const stopwatch& w, const std::string& note = "") {
+void row(const std::string& what, uint64_t events, const stopwatch& w,
+         const std::string& note = "") {
   double wall = w.wall(), cpu = w.cpu_used();
   std::printf("| %s | %llu | %.2f s | %.0f | %.2f s | %s |\n", what.c_str(),
               static_cast<unsigned long long>(events), wall, wall > 0 ? events / wall : 0.0, cpu,
@@ -86,7 +87,8 @@ void row(const std::string& what, uint64_t events, const stopwatch& w, const std
 consumers::progress_fn bar(const char* label) {
   return [label](uint64_t done, uint64_t total, double rate) {
     std::fprintf(stderr, "\r%s %llu / %llu (%.0f ev/s)   ", label,
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate);
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                 rate);
     if (done >= total) std::fprintf(stderr, "\n");
   };
 }
@@ -106,15 +108,24 @@ int main(int argc, char** argv) {
     }
     if (i + 1 >= argc) die("missing value for " + a);
     std::string v = argv[i + 1];
-    if (a == "--events") n = std::stoull(v);
-    else if (a == "--dir") dir = v;
-    else if (a == "--seed") seed = std::stoull(v);
-    else if (a == "--checkpoint-every") checkpoint_every = std::stoull(v);
-    else if (a == "--budget-mib") budget_mib = std::stoull(v);
-    else if (a == "--restores") restores = std::stoi(v);
-    else if (a == "--only") g_only = v;
-    else if (a == "--models") g_engine_only = v == "engine";
-    else die("unknown option " + a);
+    if (a == "--events")
+      n = std::stoull(v);
+    else if (a == "--dir")
+      dir = v;
+    else if (a == "--seed")
+      seed = std::stoull(v);
+    else if (a == "--checkpoint-every")
+      checkpoint_every = std::stoull(v);
+    else if (a == "--budget-mib")
+      budget_mib = std::stoull(v);
+    else if (a == "--restores")
+      restores = std::stoi(v);
+    else if (a == "--only")
+      g_only = v;
+    else if (a == "--models")
+      g_engine_only = v == "engine";
+    else
+      die("unknown option " + a);
   }
   fs::path log_dir = dir / ("log-" + std::to_string(n) + "-s" + std::to_string(seed));
   events::embedded_log_options lo;
@@ -138,7 +149,8 @@ int main(int argc, char** argv) {
         auto r = log.value()->append(b);
         if (!r) die("append: " + r.error().message());
         if (g.produced() % 200000 == 0)
-          std::fprintf(stderr, "\rgenerate %llu / %llu   ", static_cast<unsigned long long>(g.produced()),
+          std::fprintf(stderr, "\rgenerate %llu / %llu   ",
+                       static_cast<unsigned long long>(g.produced()),
                        static_cast<unsigned long long>(n));
       }
       std::fprintf(stderr, "\n");
@@ -164,23 +176,25 @@ int main(int argc, char** argv) {
     if (!store) die(store.error().message);
     consumers::projection_runner r(store.value(), l);
     if (!g_no_live) {
-    stopwatch w;
-    double cp_time = 0;
-    for (uint64_t at = std::min(checkpoint_every, n);; at = std::min(at + checkpoint_every, n)) {
-      auto f = r.run_until({static_cast<int64_t>(at)}, projections::durability::wal, bar("fold"));
-      if (!f) die(f.error().message);
-      stopwatch cw;
-      if (auto c = store.value()->checkpoint(); !c) die(c.error().message);
-      cp_time += cw.wall();
-      if (at == n) break;
-    }
-    char note[128];
-    std::snprintf(note, sizeof note, "WAL on, batch 4096, %llu checkpoints (%.2f s of it)",
-                  static_cast<unsigned long long>((n + checkpoint_every - 1) / checkpoint_every), cp_time);
-    row("fold, live path", n, w, note);
-    for (const auto& p : store.value()->projections())
-      live_digests[std::string(p->name())] = store.value()->digest(p->name()).value();
-    if (std::getenv("ROMS_BENCH_STATS")) std::fprintf(stderr, "%s\n", store.value()->debug_stats().c_str());
+      stopwatch w;
+      double cp_time = 0;
+      for (uint64_t at = std::min(checkpoint_every, n);; at = std::min(at + checkpoint_every, n)) {
+        auto f = r.run_until({static_cast<int64_t>(at)}, projections::durability::wal, bar("fold"));
+        if (!f) die(f.error().message);
+        stopwatch cw;
+        if (auto c = store.value()->checkpoint(); !c) die(c.error().message);
+        cp_time += cw.wall();
+        if (at == n) break;
+      }
+      char note[128];
+      std::snprintf(note, sizeof note, "WAL on, batch 4096, %llu checkpoints (%.2f s of it)",
+                    static_cast<unsigned long long>((n + checkpoint_every - 1) / checkpoint_every),
+                    cp_time);
+      row("fold, live path", n, w, note);
+      for (const auto& p : store.value()->projections())
+        live_digests[std::string(p->name())] = store.value()->digest(p->name()).value();
+      if (std::getenv("ROMS_BENCH_STATS"))
+        std::fprintf(stderr, "%s\n", store.value()->debug_stats().c_str());
     }
 
     // 3. Rebuild everything.
@@ -213,7 +227,8 @@ int main(int argc, char** argv) {
                 keys ? double(vbytes) / keys : 0.0);
     uint64_t bytes = 0;
     for (const auto& i : store.value()->info()) bytes += i.approximate_bytes;
-    std::fprintf(stderr, "store size after rebuild: %.1f MiB\n", static_cast<double>(bytes) / (1 << 20));
+    std::fprintf(stderr, "store size after rebuild: %.1f MiB\n",
+                 static_cast<double>(bytes) / (1 << 20));
     stopwatch dw;
     for (const auto& p : store.value()->projections()) (void)store.value()->digest(p->name());
     row("digest (all read models)", n, dw, "full scans");

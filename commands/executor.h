@@ -1,9 +1,9 @@
 // The command executor: the write side. One thread decides every command in arrival order
 // (a single writer, so commands on any aggregate are serialised and stock can't be sold
 // twice), against the write model (commands/write_model.h): the decision state in memory, a
-// fold of the log that applies the executor's own events as it decides them. Decided events go to an appender thread that appends
-// whole batches in one call, so concurrent commands share one fsync (group commit), while
-// the decider already works on the next batch.
+// fold of the log that applies the executor's own events as it decides them. Decided events go to
+// an appender thread that appends whole batches in one call, so concurrent commands share one fsync
+// (group commit), while the decider already works on the next batch.
 //
 //   executor ex(log, store, runner, system_clock());
 //   ex.start();

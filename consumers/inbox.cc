@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "consumers/derived_id.h"
-#include "core/errc.h"
 #include "consumers/internal/consumer_state.h"
+#include "core/errc.h"
 #include "core/metrics.h"
 #include "events/payload.h"
 #include "events/types.h"
@@ -25,8 +25,8 @@ constexpr const char* kFile = "inbox.json";
 using inbox_file = internal::consumer_state;
 
 result_msg<std::optional<inbox_file>> load_file(const std::filesystem::path& dir) {
-  return internal::load_consumer_state(
-      dir, kFile, "removing it makes the inbox start at the log's end");
+  return internal::load_consumer_state(dir, kFile,
+                                       "removing it makes the inbox start at the log's end");
 }
 
 result_msg<void> save_file(const std::filesystem::path& dir, const inbox_file& s) {

@@ -13,11 +13,11 @@
 #include <sstream>
 
 #include "consumers/derived_id.h"
+#include "consumers/internal/consumer_state.h"
 #include "consumers/media_link.h"
 #include "consumers/whatsapp/internal/http_client.h"
 #include "core/errc.h"
 #include "events/payload.h"
-#include "consumers/internal/consumer_state.h"
 #include "events/types.h"
 
 namespace roms::consumers {
@@ -44,8 +44,8 @@ result_msg<void> media_fetcher::open_state() {
   if (!st) return error_info{st.error(), "media fetcher: cannot read the log's end"};
   const auto& end = st.value().end_offsets;
   BOOST_OUTCOME_TRY(auto loaded,
-                    internal::load_consumer_state(opts_.state_dir, kFile,
-                                                  "removing it starts the fetcher at the log's end"));
+                    internal::load_consumer_state(
+                        opts_.state_dir, kFile, "removing it starts the fetcher at the log's end"));
   fetcher_file f;
   if (loaded) {
     f = std::move(*loaded);

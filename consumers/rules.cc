@@ -4,8 +4,8 @@
 #include <map>
 #include <set>
 
-#include "consumers/internal/rule_set.h"
 #include "consumers/internal/consumer_state.h"
+#include "consumers/internal/rule_set.h"
 #include "consumers/runner.h"
 #include "core/errc.h"
 #include "core/metrics.h"
@@ -44,16 +44,17 @@ class snapshot_views final : public internal::rule_views {
     return projections::catalog_query::get(*catalog_, id);
   }
   std::vector<projections::order_record> customer_orders_since(std::string_view customer_id,
-                                                              int64_t since_us) const override {
+                                                               int64_t since_us) const override {
     // orders.h: c/<customer_id>/<created_us:20>/<order_id>
     std::vector<projections::order_record> out;
     const std::string prefix = "c/" + std::string(customer_id) + "/";
-    orders_->scan(prefix + projections::fixed20(since_us), projections::prefix_end(prefix),
-                  [&](std::string_view k, std::string_view) {
-                    if (auto o = projections::orders_query::get(*orders_, k.substr(k.rfind('/') + 1)))
-                      out.push_back(std::move(*o));
-                    return true;
-                  });
+    orders_->scan(
+        prefix + projections::fixed20(since_us), projections::prefix_end(prefix),
+        [&](std::string_view k, std::string_view) {
+          if (auto o = projections::orders_query::get(*orders_, k.substr(k.rfind('/') + 1)))
+            out.push_back(std::move(*o));
+          return true;
+        });
     return out;
   }
   std::vector<projections::order_record> pending_orders(int64_t before_us) const override {
@@ -70,8 +71,7 @@ class snapshot_views final : public internal::rule_views {
                   });
     return out;
   }
-  std::optional<projections::template_record> message_template(
-      std::string_view id) const override {
+  std::optional<projections::template_record> message_template(std::string_view id) const override {
     return projections::automation_query::get_template(*automation_, id);
   }
   std::optional<projections::template_record> template_for_kind(
@@ -106,8 +106,7 @@ class snapshot_views final : public internal::rule_views {
   int64_t alert_episodes(std::string_view kind, std::string_view subject) const override {
     return projections::automation_query::alert_episodes(*automation_, kind, subject);
   }
-  int64_t units_sold(std::string_view product_id, int64_t from_day,
-                     int64_t to_day) const override {
+  int64_t units_sold(std::string_view product_id, int64_t from_day, int64_t to_day) const override {
     return projections::automation_query::units_sold(*automation_, product_id, from_day, to_day);
   }
 
@@ -346,7 +345,8 @@ result_msg<bool> rule_runner::process(const events::stored_event& e) {
     auto& l = last[res[i].position.partition];
     l = std::max(l, res[i].position);
   }
-  if (opts_.metrics && dup) opts_.metrics->counter("roms_rules_duplicates_total", "").get().inc(dup);
+  if (opts_.metrics && dup)
+    opts_.metrics->counter("roms_rules_duplicates_total", "").get().inc(dup);
   {
     std::lock_guard lk(mu_);
     appended_ += fresh;

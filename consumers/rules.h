@@ -78,11 +78,11 @@ struct rule_runner_options {
 
 struct rule_runner_status {
   bool running = false;
-  std::vector<int64_t> position;  // next offset per partition to evaluate
-  std::vector<int64_t> origin;    // rules act on events at or after this
-  uint64_t evaluated = 0;         // events evaluated since construction
-  uint64_t appended = 0;          // new events appended
-  uint64_t duplicates = 0;        // events the log already had (re-evaluation, replay)
+  std::vector<int64_t> position;    // next offset per partition to evaluate
+  std::vector<int64_t> origin;      // rules act on events at or after this
+  uint64_t evaluated = 0;           // events evaluated since construction
+  uint64_t appended = 0;            // new events appended
+  uint64_t duplicates = 0;          // events the log already had (re-evaluation, replay)
   std::optional<error_info> error;  // why the runner stopped (names the position)
   std::string waiting;              // what it is waiting for, if anything ("" = nothing)
 };

@@ -71,7 +71,8 @@ class progress_meter {
 
 uint64_t sum_over(const std::vector<int64_t>& v, const std::vector<int32_t>& parts) {
   uint64_t s = 0;
-  for (int32_t p : parts) s += static_cast<uint64_t>(std::max<int64_t>(0, at(v, static_cast<size_t>(p))));
+  for (int32_t p : parts)
+    s += static_cast<uint64_t>(std::max<int64_t>(0, at(v, static_cast<size_t>(p))));
   return s;
 }
 
@@ -142,7 +143,8 @@ std::vector<int64_t> projection_runner::start_positions(
 }
 
 result_msg<void> projection_runner::start() {
-  if (store_->read_only()) return make_error(errc::unsupported, "the projections store is read-only");
+  if (store_->read_only())
+    return make_error(errc::unsupported, "the projections store is read-only");
   {
     std::lock_guard lk(mu_);
     if (running_) return make_error(errc::conflict, "the projection runner is already running");
@@ -248,11 +250,10 @@ void projection_runner::run_loop() {
         backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
         continue;
       }
-      fail(make_error(errc::corruption,
-                      "reading the log after position " +
-                          position_text(committed_) + ": " +
-                          rr.error().message()),
-           std::nullopt);
+      fail(
+          make_error(errc::corruption, "reading the log after position " +
+                                           position_text(committed_) + ": " + rr.error().message()),
+          std::nullopt);
       break;
     }
     backoff = std::chrono::milliseconds(50);
@@ -274,8 +275,7 @@ void projection_runner::run_loop() {
           err = r.error();
           err_at = evs[bad].position;
           b.reset();
-          (void)b.apply(std::span<const events::stored_event>(evs.data(), bad),
-                        threads_for(bad));
+          (void)b.apply(std::span<const events::stored_event>(evs.data(), bad), threads_for(bad));
         }
         auto c = b.commit();
         if (!c && !err) {
@@ -301,9 +301,9 @@ void projection_runner::run_loop() {
       }
       if (targets.empty()) applied.clear();
       if (!failed && !evs.empty() && opts_.metrics) {
-        auto& fam = opts_.metrics->counter("roms_projection_events_applied_total",
-                                           "Events applied by the live projection runner.",
-                                           {"projection"});
+        auto& fam =
+            opts_.metrics->counter("roms_projection_events_applied_total",
+                                   "Events applied by the live projection runner.", {"projection"});
         for (const auto& t : targets) fam.labels({t->name()}).inc(evs.size());
       }
     }
@@ -457,7 +457,8 @@ void projection_runner::timer_loop() {
 result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durability d,
                                               progress_fn progress) {
   if (running()) return make_error(errc::conflict, "run_until needs the runner stopped");
-  if (store_->read_only()) return make_error(errc::unsupported, "the projections store is read-only");
+  if (store_->read_only())
+    return make_error(errc::unsupported, "the projections store is read-only");
   std::lock_guard al(apply_mu_);
   auto targets = live_targets();
   if (targets.empty()) return success();
@@ -472,7 +473,8 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
   fold_batch b(*store_, targets, d);
   auto min_pos = [&](int32_t p) {
     int64_t m = INT64_MAX;
-    for (size_t i = 0; i < b.targets(); ++i) m = std::min(m, at(b.position(i), static_cast<size_t>(p)));
+    for (size_t i = 0; i < b.targets(); ++i)
+      m = std::min(m, at(b.position(i), static_cast<size_t>(p)));
     return m;
   };
   auto pending = [&] {
@@ -522,7 +524,8 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
       BOOST_OUTCOME_TRY(b.commit());
     }
     uint64_t done = 0;
-    for (int32_t p : parts) done += static_cast<uint64_t>(std::min(min_pos(p), until[static_cast<size_t>(p)]));
+    for (int32_t p : parts)
+      done += static_cast<uint64_t>(std::min(min_pos(p), until[static_cast<size_t>(p)]));
     meter.report(done, total);
   }
   if (d == durability::no_wal) {
@@ -534,23 +537,24 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
 
 result_msg<void> projection_runner::catch_up(progress_fn progress) {
   auto st = log_.stats();
-  if (!st) return make_error(st.error().value() ? errc::unavailable : errc::io_error,
-                             "log stats: " + st.error().message());
+  if (!st)
+    return make_error(st.error().value() ? errc::unavailable : errc::io_error,
+                      "log stats: " + st.error().message());
   return run_until(st.value().end_offsets, durability::wal, std::move(progress));
 }
 
 // --- rebuild ---
 
 result_msg<void> projection_runner::rebuild(std::vector<std::string> names, progress_fn progress) {
-  if (store_->read_only()) return make_error(errc::unsupported, "the projections store is read-only");
+  if (store_->read_only())
+    return make_error(errc::unsupported, "the projections store is read-only");
   std::lock_guard rl(rebuild_mu_);
   if (names.empty())
     for (const auto& p : store_->projections()) names.emplace_back(p->name());
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   for (const auto& n : names)
-    if (!store_->live(n))
-      return make_error(errc::not_found, "no projection named '" + n + "'");
+    if (!store_->live(n)) return make_error(errc::not_found, "no projection named '" + n + "'");
   {
     std::lock_guard lk(mu_);
     for (const auto& n : names) {
@@ -603,7 +607,8 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
   refresh_end();
   auto pos_of = [&](int32_t p) {
     int64_t m = INT64_MAX;
-    for (size_t i = 0; i < b.targets(); ++i) m = std::min(m, at(b.position(i), static_cast<size_t>(p)));
+    for (size_t i = 0; i < b.targets(); ++i)
+      m = std::min(m, at(b.position(i), static_cast<size_t>(p)));
     return m == INT64_MAX ? 0 : m;
   };
   auto done = [&] {
@@ -750,8 +755,7 @@ void projection_runner::register_metrics() {
   // Lag from the cached log end (refreshed every second by the runner thread), so a scrape
   // never waits for the broker.
   reg.add_collector(metrics::metric_type::gauge, "roms_projection_lag_events",
-                    "Events in the log not yet applied by the projection.", {"projection"},
-                    [this] {
+                    "Events in the log not yet applied by the projection.", {"projection"}, [this] {
                       std::vector<int64_t> end;
                       {
                         std::lock_guard lk(mu_);
@@ -765,7 +769,8 @@ void projection_runner::register_metrics() {
                         auto pos = t->position();
                         int64_t lag = 0;
                         for (int32_t part : parts) {
-                          int64_t d = at(end, static_cast<size_t>(part)) - at(pos, static_cast<size_t>(part));
+                          int64_t d = at(end, static_cast<size_t>(part)) -
+                                      at(pos, static_cast<size_t>(part));
                           if (d > 0) lag += d;
                         }
                         out.push_back({{std::string(p->name())}, static_cast<double>(lag)});
@@ -824,7 +829,8 @@ result_msg<restore_result> restore(events::event_log& log,
   if (o.before) {
     res.limits = *o.before;
   } else {
-    BOOST_OUTCOME_TRY(auto offs, with_msg(log.offsets_after_time(*o.at_time), "offsets after time"));
+    BOOST_OUTCOME_TRY(auto offs,
+                      with_msg(log.offsets_after_time(*o.at_time), "offsets after time"));
     res.limits = std::move(offs);
   }
   grow(res.limits, n);

@@ -11,14 +11,14 @@
 #include "projections/read_models/catalog.h"
 #include "projections/read_models/conversations.h"
 #include "projections/read_models/customers.h"
-#include "projections/read_models/messages.h"
 #include "projections/read_models/daily.h"
+#include "projections/read_models/messages.h"
 #include "projections/read_models/orders.h"
 
 namespace roms::projections {
 
-// orders, customers, catalog, daily, auth, automation. `single_partition`: positions in order timelines print
-// as "N" (embedded log) rather than "P:O" (Kafka).
+// orders, customers, catalog, daily, auth, automation. `single_partition`: positions in order
+// timelines print as "N" (embedded log) rather than "P:O" (Kafka).
 std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition = true);
 
 }  // namespace roms::projections

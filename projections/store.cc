@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <shared_mutex>
 #include <sstream>
-#include <chrono>
 
 #include <rocksdb/utilities/checkpoint.h>
 
@@ -180,19 +180,20 @@ std::optional<checkpoint_info> parse_checkpoint_json(std::string_view json) {
         } else if (k == "projections") {
           return v.for_each_field([&](std::string_view name, events::json_value& pv) {
             checkpoint_info::entry e;
-            auto r2 = pv.for_each_field([&](std::string_view f, events::json_value& fv) -> result<void> {
-              if (f == "version") {
-                BOOST_OUTCOME_TRY(auto n, fv.get_int64());
-                e.version = static_cast<uint32_t>(n);
-              } else if (f == "position") {
-                return fv.for_each_element([&](events::json_value& x) -> result<void> {
-                  BOOST_OUTCOME_TRY(auto n, x.get_int64());
-                  e.position.push_back(n);
+            auto r2 =
+                pv.for_each_field([&](std::string_view f, events::json_value& fv) -> result<void> {
+                  if (f == "version") {
+                    BOOST_OUTCOME_TRY(auto n, fv.get_int64());
+                    e.version = static_cast<uint32_t>(n);
+                  } else if (f == "position") {
+                    return fv.for_each_element([&](events::json_value& x) -> result<void> {
+                      BOOST_OUTCOME_TRY(auto n, x.get_int64());
+                      e.position.push_back(n);
+                      return success();
+                    });
+                  }
                   return success();
                 });
-              }
-              return success();
-            });
             if (!r2) return r2;
             cp.projections.emplace(std::string(name), std::move(e));
             return result<void>(success());
@@ -237,7 +238,7 @@ class store_impl {
   }
 
   result_msg<std::shared_ptr<gen_cf>> create_generation(const std::shared_ptr<projection>& p,
-                                                            uint32_t version) {
+                                                        uint32_t version) {
     uint64_t gen;
     {
       std::lock_guard lk(mu_);
@@ -336,8 +337,10 @@ class store_impl {
     }
     std::map<std::string, uint64_t> active;
     {
-      std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions(), db_->meta));
-      for (it->Seek(kActivePrefix); it->Valid() && it->key().starts_with(kActivePrefix); it->Next()) {
+      std::unique_ptr<rocksdb::Iterator> it(
+          db_->db->NewIterator(rocksdb::ReadOptions(), db_->meta));
+      for (it->Seek(kActivePrefix); it->Valid() && it->key().starts_with(kActivePrefix);
+           it->Next()) {
         auto name = it->key().ToString().substr(kActivePrefix.size());
         if (auto g = parse_u64(it->value().ToString())) active[name] = *g;
       }
@@ -409,7 +412,9 @@ class batch_impl {
  public:
   struct slot {
     slot(std::shared_ptr<gen_cf> g, std::shared_ptr<fold_target> t)
-        : gen(std::move(g)), target(std::move(t)), ctx(gen->fold_overlay()),
+        : gen(std::move(g)),
+          target(std::move(t)),
+          ctx(gen->fold_overlay()),
           position(gen->position()) {
       // Programmer error: two fold batches writing one generation at once.
       if (gen->in_batch.exchange(true)) std::abort();
@@ -454,9 +459,8 @@ result_msg<std::shared_ptr<projection_store>> projection_store::open(
   for (const auto& p : projections) {
     if (!p) return make_error(errc::invalid_argument, "null projection");
     if (!internal::valid_projection_name(p->name()))
-      return make_error(errc::invalid_argument,
-                        "projection name '" + std::string(p->name()) +
-                            "' must be 1..64 of [a-z0-9_-]");
+      return make_error(errc::invalid_argument, "projection name '" + std::string(p->name()) +
+                                                    "' must be 1..64 of [a-z0-9_-]");
     if (!seen.emplace(p->name()).second)
       return make_error(errc::invalid_argument,
                         "projection '" + std::string(p->name()) + "' given twice");
@@ -471,7 +475,8 @@ result_msg<std::shared_ptr<projection_store>> projection_store::open(
   if (!opts.read_only) {
     std::error_code ec;
     fs::create_directories(db_dir, ec);
-    if (ec) return make_error(errc::io_error, "cannot create " + db_dir.string() + ": " + ec.message());
+    if (ec)
+      return make_error(errc::io_error, "cannot create " + db_dir.string() + ": " + ec.message());
     // Leftovers of a checkpoint interrupted half-way.
     for (auto& e : fs::directory_iterator(impl->dir_ / "checkpoints", ec)) {
       if (e.path().filename().string().starts_with("tmp-")) fs::remove_all(e.path(), ec);
@@ -622,8 +627,8 @@ result_msg<checkpoint_info> projection_store::checkpoint() {
   auto existing = list_checkpoints(impl_->dir_.parent_path());
   checkpoint_info cp;
   cp.sequence = existing.empty() ? 1 : existing.back().sequence + 1;
-  cp.created = std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now());
+  cp.created =
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   char seq[32];
   std::snprintf(seq, sizeof seq, "%010llu", static_cast<unsigned long long>(cp.sequence));
   fs::path tmp = root / ("tmp-" + std::string(seq));
@@ -649,8 +654,8 @@ result_msg<checkpoint_info> projection_store::checkpoint() {
       return internal::rocks_error(s, "checkpoint");
     }
   }
-  BOOST_OUTCOME_TRY(internal::write_file_atomic(tmp / internal::kCheckpointFile,
-                                                internal::checkpoint_json(cp)));
+  BOOST_OUTCOME_TRY(
+      internal::write_file_atomic(tmp / internal::kCheckpointFile, internal::checkpoint_json(cp)));
   fs::rename(tmp, cp.dir, ec);
   if (ec) return make_error(errc::io_error, "cannot rename checkpoint: " + ec.message());
   existing.push_back(cp);
@@ -672,8 +677,8 @@ result_msg<checkpoint_info> projection_store::checkpoint() {
     if (existing.size() >= 3 && keep >= 2) {
       uint64_t best = UINT64_MAX;
       for (size_t i = 1; i + 1 < existing.size(); ++i) {
-        uint64_t gap = events_in(existing[i + 1]) - std::min(events_in(existing[i + 1]),
-                                                             events_in(existing[i - 1]));
+        uint64_t gap = events_in(existing[i + 1]) -
+                       std::min(events_in(existing[i + 1]), events_in(existing[i - 1]));
         if (gap < best) {
           best = gap;
           victim = i;
@@ -726,8 +731,7 @@ result_msg<void> projection_store::copy_checkpoint(const checkpoint_info& cp,
     }
     fs::copy_file(e.path(), dst / name, fs::copy_options::overwrite_existing, lec);
     if (lec)
-      return make_error(errc::io_error,
-                        "cannot copy " + e.path().string() + ": " + lec.message());
+      return make_error(errc::io_error, "cannot copy " + e.path().string() + ": " + lec.message());
   }
   if (ec) return make_error(errc::io_error, "cannot read " + cp.dir.string() + ": " + ec.message());
   return success();
@@ -737,8 +741,8 @@ std::string projection_store::debug_stats() const {
   std::string out, s;
   impl_->db_->db->GetProperty("rocksdb.stats", &s);
   out += s;
-  out += "block cache usage: " + std::to_string(impl_->db_->env.cache->GetUsage()) +
-         " of " + std::to_string(impl_->db_->env.cache->GetCapacity()) + "\n";
+  out += "block cache usage: " + std::to_string(impl_->db_->env.cache->GetUsage()) + " of " +
+         std::to_string(impl_->db_->env.cache->GetCapacity()) + "\n";
   out += "memtables: " + std::to_string(impl_->db_->env.wbm->memory_usage()) + " of " +
          std::to_string(impl_->db_->env.wbm->buffer_size()) + "\n";
   return out;
@@ -791,9 +795,9 @@ std::optional<error_info> apply_to(batch_impl::slot& s, const events::stored_eve
     if (why) {
       std::error_code code = r ? make_error_code(errc::invalid_argument) : r.error().code;
       return error_info{code, "projection '" + s.gen->name() + "' failed at partition " +
-                                  std::to_string(part) + " offset " + std::to_string(off) +
-                                  " (" + e.event.type + " v" + std::to_string(e.event.version) +
-                                  ", id " + e.event.id + "): " + *why};
+                                  std::to_string(part) + " offset " + std::to_string(off) + " (" +
+                                  e.event.type + " v" + std::to_string(e.event.version) + ", id " +
+                                  e.event.id + "): " + *why};
     }
   }
   next = off + 1;
@@ -803,9 +807,9 @@ std::optional<error_info> apply_to(batch_impl::slot& s, const events::stored_eve
 
 std::optional<error_info> check_position(const events::stored_event& e) {
   if (e.position.partition < 0 || e.position.offset < 0)
-    return make_error(errc::invalid_argument,
-                      "invalid log position " + std::to_string(e.position.partition) + ":" +
-                          std::to_string(e.position.offset));
+    return make_error(errc::invalid_argument, "invalid log position " +
+                                                  std::to_string(e.position.partition) + ":" +
+                                                  std::to_string(e.position.offset));
   return std::nullopt;
 }
 
@@ -833,9 +837,8 @@ result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, si
   // Longest first (by the previous call's cost): the pool finishes together more often.
   std::vector<size_t> order(slots.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return slots[a]->last_cost > slots[b]->last_cost;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return slots[a]->last_cost > slots[b]->last_cost; });
   struct failure {
     size_t index = SIZE_MAX;
     std::optional<error_info> error;
@@ -872,9 +875,9 @@ result_msg<void> fold_batch::commit_separately(size_t threads) {
     std::shared_lock lk(st.commit_mu_);
     for (auto& sp : slots) {
       if (sp->gen->dropped) {
-        auto e = make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
-                                                " of '" + sp->gen->name() +
-                                                "' was replaced or dropped");
+        auto e =
+            make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
+                                           " of '" + sp->gen->name() + "' was replaced or dropped");
         lk.unlock();
         reset();
         return e;
@@ -886,7 +889,8 @@ result_msg<void> fold_batch::commit_separately(size_t threads) {
       auto& s = *slots[i];
       rocksdb::WriteBatch wb;
       keys[i] = s.ctx.write_to(wb);
-      if (s.moved) wb.Put(s.gen->cf(), internal::kPositionKey, internal::encode_position(s.position));
+      if (s.moved)
+        wb.Put(s.gen->cf(), internal::kPositionKey, internal::encode_position(s.position));
       if (keys[i] == 0 && !s.moved) return;
       auto ws = st.db_->db->Write(wo, &wb);
       if (!ws.ok()) {
@@ -933,9 +937,9 @@ result_msg<void> fold_batch::commit() {
     std::shared_lock lk(st.commit_mu_);
     for (auto& sp : impl_->slots_) {
       if (sp->gen->dropped) {
-        auto e = make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
-                                                " of '" + sp->gen->name() +
-                                                "' was replaced or dropped");
+        auto e =
+            make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
+                                           " of '" + sp->gen->name() + "' was replaced or dropped");
         lk.unlock();
         reset();
         return e;

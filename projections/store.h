@@ -77,10 +77,10 @@ struct store_options {
 // The state of one projection as stored.
 struct projection_info {
   std::string name;
-  uint32_t code_version = 0;     // projection::version()
-  uint32_t stored_version = 0;   // the version that built the live generation; 0: never built
-  uint64_t generation = 0;       // the live generation's number
-  std::vector<int64_t> position;  // next offset per partition (index = partition)
+  uint32_t code_version = 0;       // projection::version()
+  uint32_t stored_version = 0;     // the version that built the live generation; 0: never built
+  uint64_t generation = 0;         // the live generation's number
+  std::vector<int64_t> position;   // next offset per partition (index = partition)
   uint64_t approximate_bytes = 0;  // on-disk size estimate of the live generation
   bool stale() const { return stored_version != code_version; }
 };

@@ -12,7 +12,8 @@
 namespace roms::tools {
 
 void add_log_options(CLI::App* cmd, log_options& o, bool data_optional) {
-  auto* d = cmd->add_option("--data", o.data_dir, "Data directory (log, read models, admin socket)");
+  auto* d =
+      cmd->add_option("--data", o.data_dir, "Data directory (log, read models, admin socket)");
   if (!data_optional) d->required();
   cmd->add_option("--log", o.backend, "Log backend: embedded or kafka")
       ->check(CLI::IsMember({"embedded", "kafka"}))
@@ -21,8 +22,7 @@ void add_log_options(CLI::App* cmd, log_options& o, bool data_optional) {
   cmd->add_option("--kafka-brokers", o.kafka_brokers,
                   "Kafka bootstrap servers (env ROMS_KAFKA_BROKERS)");
   cmd->add_option("--kafka-topic", o.kafka_topic, "Kafka topic")->capture_default_str();
-  cmd->add_option("--kafka-partitions", o.kafka_partitions,
-                  "Partitions when the topic is created")
+  cmd->add_option("--kafka-partitions", o.kafka_partitions, "Partitions when the topic is created")
       ->capture_default_str();
 }
 

@@ -1,6 +1,6 @@
 // roms projections status | rebuild | digest, and roms restore.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -27,7 +27,8 @@ class progress_bar {
     if (!tty_ && now - last_ < std::chrono::seconds(3) && done < total) return;
     if (tty_ && now - last_ < std::chrono::milliseconds(100) && done < total) return;
     last_ = now;
-    double frac = total ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 1.0;
+    double frac =
+        total ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 1.0;
     int width = 30, filled = static_cast<int>(std::lround(frac * width));
     std::string bar(static_cast<size_t>(filled), '#');
     bar.append(static_cast<size_t>(width - filled), '.');
@@ -60,12 +61,18 @@ struct progress_part {
   uint64_t done = 0, total = 0;
   double rate = 0;
   template <class V>
-  void fields(V& v) { v("done", done); v("total", total); v("rate", rate); }
+  void fields(V& v) {
+    v("done", done);
+    v("total", total);
+    v("rate", rate);
+  }
 };
 struct progress_line {
   std::optional<progress_part> progress;
   template <class V>
-  void fields(V& v) { v("progress", progress); }
+  void fields(V& v) {
+    v("progress", progress);
+  }
 };
 
 struct names_args {
@@ -93,13 +100,20 @@ int run_status(const names_args& a) {
     for (size_t p = 0; p < end.size(); ++p)
       lag += end[p] - (p < i.position.size() ? i.position[p] : 0);
     if (a.json) {
-      w.begin_object().field("name", i.name).field("version", i.code_version)
-          .field("stored_version", i.stored_version).field("position", format_positions(i.position, single))
-          .field("lag", lag).field("stale", i.stale()).field("bytes", i.approximate_bytes).end_object();
+      w.begin_object()
+          .field("name", i.name)
+          .field("version", i.code_version)
+          .field("stored_version", i.stored_version)
+          .field("position", format_positions(i.position, single))
+          .field("lag", lag)
+          .field("stale", i.stale())
+          .field("bytes", i.approximate_bytes)
+          .end_object();
     } else {
-      std::cout << i.name << "  v" << i.code_version << (i.stale() ? " (stale: rebuild needed)" : "")
-                << "  position " << format_positions(i.position, single) << "  lag " << lag
-                << "  ~" << i.approximate_bytes / 1024 << " KiB\n";
+      std::cout << i.name << "  v" << i.code_version
+                << (i.stale() ? " (stale: rebuild needed)" : "") << "  position "
+                << format_positions(i.position, single) << "  lag " << lag << "  ~"
+                << i.approximate_bytes / 1024 << " KiB\n";
     }
   }
   w.end_array();
@@ -133,7 +147,8 @@ int run_rebuild(const names_args& a) {
     auto answer = admin_call_if_running(a.log.data_dir, w.str(), [&](std::string_view line) {
       auto pl = events::decode_payload<progress_line>(line);
       if (pl && pl.value().progress)
-        bar.update(pl.value().progress->done, pl.value().progress->total, pl.value().progress->rate);
+        bar.update(pl.value().progress->done, pl.value().progress->total,
+                   pl.value().progress->rate);
     });
     if (answer) {
       bar.finish();
@@ -147,7 +162,8 @@ int run_rebuild(const names_args& a) {
   auto st = projections::projection_store::open(a.log.data_dir, models(a.log));
   if (!st) return fail("cannot open the read models: " + st.error().message);
   consumers::projection_runner runner(st.value(), *log.value());
-  auto r = runner.rebuild(a.names, [&](uint64_t d, uint64_t t, double rate) { bar.update(d, t, rate); });
+  auto r =
+      runner.rebuild(a.names, [&](uint64_t d, uint64_t t, double rate) { bar.update(d, t, rate); });
   bar.finish();
   if (!r) return fail("rebuild failed: " + r.error().message);
   std::cerr << "rebuilt\n";
@@ -216,7 +232,8 @@ void register_projection_commands(CLI::App& app) {
 
   auto ra = std::make_shared<restore_args>();
   auto* rs = app.add_subcommand(
-      "restore", "Read models as of a position (events < POSITION) or a time (<= TIME) into a new dir");
+      "restore",
+      "Read models as of a position (events < POSITION) or a time (<= TIME) into a new dir");
   add_log_options(rs, ra->log);
   rs->add_option("--at", ra->at, "POSITION (embedded) or RFC 3339 TIME")->required();
   rs->add_option("--into", ra->into, "New data dir for the restored read models")->required();

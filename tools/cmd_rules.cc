@@ -24,7 +24,10 @@ struct replay_request {
   std::string cmd = "rules.replay";
   std::vector<int64_t> from;
   template <class V>
-  void fields(V& v) { v("cmd", cmd); v("from", from); }
+  void fields(V& v) {
+    v("cmd", cmd);
+    v("from", from);
+  }
 };
 
 // "N" (every partition from N) or "P:O,P:O" (Kafka). Empty vector = 0 everywhere.
@@ -89,13 +92,18 @@ int run_status(const rules_args& a) {
     lag += end[p] - (p < st.value()->position.size() ? st.value()->position[p] : 0);
   if (a.json) {
     events::json_writer w;
-    w.begin_object().field("running", false).field("position", format_positions(st.value()->position, single))
-        .field("origin", format_positions(st.value()->origin, single)).field("lag", lag)
-        .field("created_at", st.value()->created_at).end_object();
+    w.begin_object()
+        .field("running", false)
+        .field("position", format_positions(st.value()->position, single))
+        .field("origin", format_positions(st.value()->origin, single))
+        .field("lag", lag)
+        .field("created_at", st.value()->created_at)
+        .end_object();
     std::cout << w.str() << "\n";
   } else {
     std::cout << "rules  position " << format_positions(st.value()->position, single) << "  origin "
-              << format_positions(st.value()->origin, single) << "  lag " << lag << "  (not running)\n";
+              << format_positions(st.value()->origin, single) << "  lag " << lag
+              << "  (not running)\n";
   }
   return 0;
 }
@@ -111,8 +119,8 @@ int run_replay(const rules_args& a) {
               << " (what was already sent is not sent again)\n";
     return 0;
   }
-  auto r = consumers::reset_rule_position(std::filesystem::path(a.log.data_dir) / "rules",
-                                          from.value());
+  auto r =
+      consumers::reset_rule_position(std::filesystem::path(a.log.data_dir) / "rules", from.value());
   if (!r) return fail(r.error().message);
   std::cout << "the rules re-evaluate from " << a.from
             << " when the server next starts (what was already sent is not sent again)\n";

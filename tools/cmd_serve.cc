@@ -1,9 +1,9 @@
 // roms serve: one process running everything on one machine — the log (embedded or Kafka),
 // the projection runner, the command executor, the HTTP API, the admin socket and the clock
 // that passes time through the log.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <sys/stat.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -123,7 +123,9 @@ class ticker {
 struct test_clock_body {
   int64_t advance_seconds = 0;
   template <class V>
-  void fields(V& v) { v("advance_seconds", advance_seconds); }
+  void fields(V& v) {
+    v("advance_seconds", advance_seconds);
+  }
 };
 
 struct admin_request {
@@ -132,7 +134,12 @@ struct admin_request {
   std::vector<std::string> names;
   std::vector<int64_t> from;  // rules.replay
   template <class V>
-  void fields(V& v) { v("cmd", cmd); v("event", event); v("names", names); v("from", from); }
+  void fields(V& v) {
+    v("cmd", cmd);
+    v("event", event);
+    v("names", names);
+    v("from", from);
+  }
 };
 
 int run_serve(const serve_args& a) {
@@ -251,7 +258,8 @@ int run_serve(const serve_args& a) {
       oo.signer = media.get();
       oo.metrics = &metrics;
       outbox = std::make_unique<consumers::outbox>(*log, store, *runner, *channel, clk, oo);
-      if (auto r = outbox->start(); !r) return fail("cannot start the outbox: " + r.error().message);
+      if (auto r = outbox->start(); !r)
+        return fail("cannot start the outbox: " + r.error().message);
     }
   }
 
@@ -276,7 +284,8 @@ int run_serve(const serve_args& a) {
     fo.cloud_base_url = wa.cloud.base_url;
     fo.cloud_token = wa.cloud.token;
     fetcher = std::make_unique<consumers::media_fetcher>(*log, fo);
-    if (auto r = fetcher->start(); !r) return fail("cannot start the media fetcher: " + r.error().message);
+    if (auto r = fetcher->start(); !r)
+      return fail("cannot start the media fetcher: " + r.error().message);
   }
 
   // Routes: the test clock here; then the v1 API; the web app's files last.
@@ -298,7 +307,8 @@ int run_serve(const serve_args& a) {
   // POST /api/v1/test/clock exists only with --test-clock, and only from loopback.
   http::handler h = [&, routes](http::request&& req, http::responder out) {
     if (req.path == "/api/v1/test/clock" && a.test_clock && tick) {
-      if (req.method != "POST") return out.respond(http::error_response(405, "method_not_allowed", "use POST"));
+      if (req.method != "POST")
+        return out.respond(http::error_response(405, "method_not_allowed", "use POST"));
       if (!req.remote_is_loopback)
         return out.respond(http::error_response(403, "forbidden", "only from loopback"));
       auto b = events::decode_payload<test_clock_body>(req.body);
@@ -310,8 +320,10 @@ int run_serve(const serve_args& a) {
       if (!p) return out.respond(http::error_response(p.error(), "the tick could not be appended"));
       runner->wait_for(p.value(), std::chrono::seconds(5));
       events::json_writer w;
-      w.begin_object().field("now", format_rfc3339(clk.now()))
-          .field("position", events::to_string(p.value(), single)).end_object();
+      w.begin_object()
+          .field("now", format_rfc3339(clk.now()))
+          .field("position", events::to_string(p.value(), single))
+          .end_object();
       return out.respond(http::response{200, "application/json", {}, std::move(w).str()});
     }
     routes(std::move(req), std::move(out));
@@ -322,60 +334,71 @@ int run_serve(const serve_args& a) {
   ho.io_threads = a.io_threads;
   ho.metrics = &metrics;
   http::server server(ho);
-  if (auto r = server.start(h); !r) return fail("cannot listen on " + a.listen + ": " + r.error().message);
+  if (auto r = server.start(h); !r)
+    return fail("cannot listen on " + a.listen + ": " + r.error().message);
 
-  auto admin = admin_server::start(
-      a.log.data_dir, [&](std::string_view line, admin_writer& out) {
-        auto req = events::decode_payload<admin_request>(line);
-        if (!req) return (void)out.write_line(admin_error("invalid_argument", req.error().message));
-        const auto& cmd = req.value().cmd;
-        if (cmd == "log.append") {
-          if (!log) return (void)out.write_line(admin_error("read_only", "the server is read-only"));
-          if (!req.value().event)
-            return (void)out.write_line(admin_error("invalid_argument", "event: missing"));
-          auto e = events::decode_envelope(req.value().event->text);
-          if (!e) return (void)out.write_line(admin_error("invalid_argument", e.error().message));
-          auto r = log->append(std::span<const events::envelope>(&e.value(), 1));
-          if (!r) return (void)out.write_line(admin_error("io_error", r.error().message()));
-          std::string pos = events::to_string(r.value()[0].position, single);
-          events::json_writer w;
-          w.value(pos);
-          out.write_line(admin_ok(w.str()));
-        } else if (cmd == "projections.rebuild") {
-          if (!runner) return (void)out.write_line(admin_error("read_only", "the server is read-only"));
-          auto r = runner->rebuild(req.value().names, [&](uint64_t done, uint64_t total, double rate) {
-            events::json_writer w;
-            w.begin_object().key("progress").begin_object().field("done", done)
-                .field("total", total).field("rate", rate).end_object().end_object();
-            out.write_line(w.str());
-          });
-          if (!r) return (void)out.write_line(admin_error("internal", r.error().message));
-          out.write_line(admin_ok("true"));
-        } else if (cmd == "rules.status" || cmd == "rules.replay") {
-          if (!rules) return (void)out.write_line(admin_error("read_only", "the server is read-only"));
-          if (cmd == "rules.replay") {
-            if (auto r = rules->replay(req.value().from); !r)
-              return (void)out.write_line(admin_error("internal", r.error().message));
-          }
-          auto st = rules->status();
-          events::json_writer w;
-          w.begin_object().field("running", st.running).field("position", format_positions(st.position, single))
-              .field("origin", format_positions(st.origin, single)).field("evaluated", st.evaluated)
-              .field("appended", st.appended).field("duplicates", st.duplicates)
-              .field("waiting", std::string_view(st.waiting));
-          if (st.error) w.field("error", std::string_view(st.error->message));
-          w.end_object();
-          out.write_line(admin_ok(w.str()));
-        } else if (handle_admin_extension(ctx, cmd, line, out)) {
-          // handled
-        } else {
-          out.write_line(admin_error("unsupported", "unknown admin command " + cmd));
-        }
+  auto admin = admin_server::start(a.log.data_dir, [&](std::string_view line, admin_writer& out) {
+    auto req = events::decode_payload<admin_request>(line);
+    if (!req) return (void)out.write_line(admin_error("invalid_argument", req.error().message));
+    const auto& cmd = req.value().cmd;
+    if (cmd == "log.append") {
+      if (!log) return (void)out.write_line(admin_error("read_only", "the server is read-only"));
+      if (!req.value().event)
+        return (void)out.write_line(admin_error("invalid_argument", "event: missing"));
+      auto e = events::decode_envelope(req.value().event->text);
+      if (!e) return (void)out.write_line(admin_error("invalid_argument", e.error().message));
+      auto r = log->append(std::span<const events::envelope>(&e.value(), 1));
+      if (!r) return (void)out.write_line(admin_error("io_error", r.error().message()));
+      std::string pos = events::to_string(r.value()[0].position, single);
+      events::json_writer w;
+      w.value(pos);
+      out.write_line(admin_ok(w.str()));
+    } else if (cmd == "projections.rebuild") {
+      if (!runner) return (void)out.write_line(admin_error("read_only", "the server is read-only"));
+      auto r = runner->rebuild(req.value().names, [&](uint64_t done, uint64_t total, double rate) {
+        events::json_writer w;
+        w.begin_object()
+            .key("progress")
+            .begin_object()
+            .field("done", done)
+            .field("total", total)
+            .field("rate", rate)
+            .end_object()
+            .end_object();
+        out.write_line(w.str());
       });
+      if (!r) return (void)out.write_line(admin_error("internal", r.error().message));
+      out.write_line(admin_ok("true"));
+    } else if (cmd == "rules.status" || cmd == "rules.replay") {
+      if (!rules) return (void)out.write_line(admin_error("read_only", "the server is read-only"));
+      if (cmd == "rules.replay") {
+        if (auto r = rules->replay(req.value().from); !r)
+          return (void)out.write_line(admin_error("internal", r.error().message));
+      }
+      auto st = rules->status();
+      events::json_writer w;
+      w.begin_object()
+          .field("running", st.running)
+          .field("position", format_positions(st.position, single))
+          .field("origin", format_positions(st.origin, single))
+          .field("evaluated", st.evaluated)
+          .field("appended", st.appended)
+          .field("duplicates", st.duplicates)
+          .field("waiting", std::string_view(st.waiting));
+      if (st.error) w.field("error", std::string_view(st.error->message));
+      w.end_object();
+      out.write_line(admin_ok(w.str()));
+    } else if (handle_admin_extension(ctx, cmd, line, out)) {
+      // handled
+    } else {
+      out.write_line(admin_error("unsupported", "unknown admin command " + cmd));
+    }
+  });
   if (!admin) std::cerr << "roms: admin socket unavailable: " << admin.error().message << "\n";
 
-  std::cout << "ROMS is running at http://" << (a.listen.rfind("0.0.0.0", 0) == 0 ? "127.0.0.1" + a.listen.substr(7) : a.listen) << "/"
-            << (a.read_only ? "  (read-only)" : "") << "\n"
+  std::cout << "ROMS is running at http://"
+            << (a.listen.rfind("0.0.0.0", 0) == 0 ? "127.0.0.1" + a.listen.substr(7) : a.listen)
+            << "/" << (a.read_only ? "  (read-only)" : "") << "\n"
             << "  data: " << a.log.data_dir << "  log: " << a.log.backend << "\n"
             << std::flush;
   print_logins(ctx);
@@ -412,7 +435,8 @@ void register_serve_command(CLI::App& app) {
                 "Memory budget for every RocksDB cache and write buffer (read models and the "
                 "log's id index together), in MiB; at least 16")
       ->capture_default_str();
-  s->add_option("--io-threads", a->io_threads, "HTTP I/O threads (default: one per core, at most 4)")
+  s->add_option("--io-threads", a->io_threads,
+                "HTTP I/O threads (default: one per core, at most 4)")
       ->capture_default_str();
   // Default: the web app built in this checkout (web/dist next to the build dir), or
   // $ROMS_WEB_DIR.

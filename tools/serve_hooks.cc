@@ -51,7 +51,7 @@ result_msg<std::string> load_demo_data(http::api::context& ctx, events::event_lo
   o.products = 24;
   o.warehouses = 2;
   o.orders_per_minute = 6.0 / 1440.0;  // about six orders a day
-  o.clock_ticks = false;                // one tick at the end instead of 130k
+  o.clock_ticks = false;               // one tick at the end instead of 130k
   o.events = 200'000;
   gen::generator g(o);
   uint64_t appended = 0;
@@ -90,8 +90,8 @@ result_msg<std::string> load_demo_data(http::api::context& ctx, events::event_lo
       http::api::new_user u{std::string(email), role, std::string(pw), ""};
       auto made = g_auth->create_user(u, "demo");
       if (!made && made.error().wire_code() != "email_taken")
-        return error_info{made.error().code, "demo user " + std::string(email) + ": " +
-                                                 made.error().message};
+        return error_info{made.error().code,
+                          "demo user " + std::string(email) + ": " + made.error().message};
     }
   }
   g_demo = true;

@@ -23,7 +23,9 @@ struct consumer_state {
   std::string created_at;         // when the origin was set (RFC 3339, informational)
   template <class V>
   void fields(V& v) {
-    v("version", version); v("position", position); v("origin", origin);
+    v("version", version);
+    v("position", position);
+    v("origin", origin);
     v("created_at", created_at);
   }
 };
@@ -45,7 +47,8 @@ result_msg<void> write_file_atomically(const std::filesystem::path& dir, std::st
 // The rule runner's file.
 using rule_state = consumer_state;
 inline result_msg<std::optional<rule_state>> load_rule_state(const std::filesystem::path& dir) {
-  return load_consumer_state(dir, "rules.json", "removing it makes the rules start at the log's end");
+  return load_consumer_state(dir, "rules.json",
+                             "removing it makes the rules start at the log's end");
 }
 inline result_msg<void> save_rule_state(const std::filesystem::path& dir, const rule_state& s) {
   return save_consumer_state(dir, "rules.json", s);

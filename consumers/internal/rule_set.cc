@@ -47,8 +47,8 @@ events::envelope emit(const events::stored_event& cause, std::string_view rule,
   e.stream = std::move(stream);
   e.time = cause.event.time;
   e.actor = "rule:" + std::string(rule);
-  e.correlation_id = cause.event.correlation_id.empty() ? cause.event.id
-                                                        : cause.event.correlation_id;
+  e.correlation_id =
+      cause.event.correlation_id.empty() ? cause.event.id : cause.event.correlation_id;
   e.causation_id = cause.event.id;
   e.payload = events::encode_payload(payload);
   return e;
@@ -111,17 +111,17 @@ void describe_items(const rule_views& v, const std::vector<events::order_item>& 
   }
 }
 
-events::message_queued message_from(const projections::template_record* tpl,
-                                    std::string_view body, const template_values& values) {
+events::message_queued message_from(const projections::template_record* tpl, std::string_view body,
+                                    const template_values& values) {
   events::message_queued q;
   auto r = render_template(body, values);
   q.body = std::move(r.text);
   if (tpl) {
     q.template_id = tpl->id;
     if (!tpl->wa_template_name.empty()) {
-      q.wa_template = events::wa_template_ref{
-          tpl->wa_template_name, tpl->wa_language.empty() ? "id" : tpl->wa_language,
-          std::move(r.params)};
+      q.wa_template = events::wa_template_ref{tpl->wa_template_name,
+                                              tpl->wa_language.empty() ? "id" : tpl->wa_language,
+                                              std::move(r.params)};
     }
   }
   return q;
@@ -229,7 +229,8 @@ void schedule_reminders(const events::stored_event& e, const events::order_statu
 }
 
 // The products a scheduled reminder is about: its rule's product, or its order's products.
-std::set<std::string> reminder_products(const rule_views& v, const projections::reminder_record& r) {
+std::set<std::string> reminder_products(const rule_views& v,
+                                        const projections::reminder_record& r) {
   std::set<std::string> out;
   auto rule = v.reminder_rule(r.rule_id);
   if (rule && !rule->product_id.empty()) {
@@ -306,7 +307,7 @@ void fire_due_reminders(const events::stored_event& e, const rule_views& v, rule
     }
     std::optional<projections::template_record> tpl;
     if (!rule->template_id.empty()) tpl = v.message_template(rule->template_id);
-    std::string_view body = tpl                  ? std::string_view(tpl->body)
+    std::string_view body = tpl                   ? std::string_view(tpl->body)
                             : !rule->body.empty() ? std::string_view(rule->body)
                                                   : kDefaultReminderBody;
     template_values values;
@@ -341,15 +342,16 @@ void resolve(const events::stored_event& e, std::string_view rule,
   out.events.push_back(emit(e, rule, a.id, "alert-" + a.id, r));
 }
 
-void check_stock(const events::stored_event& e, const std::string& product_id,
-                 const rule_views& v, rule_result& out) {
+void check_stock(const events::stored_event& e, const std::string& product_id, const rule_views& v,
+                 rule_result& out) {
   if (product_id.empty()) return;
   auto p = v.product(product_id);
   if (!p || !p->defined) return;
   const bool below = p->active && p->available < p->min_stock;
   auto live = v.live_alerts(kCriticalStock, product_id);
   if (!below) {
-    for (const auto& a : live) resolve(e, kCriticalStock, a, p->active ? "restocked" : "inactive", out);
+    for (const auto& a : live)
+      resolve(e, kCriticalStock, a, p->active ? "restocked" : "inactive", out);
     return;
   }
   if (!live.empty()) return;  // this episode is already raised

@@ -50,8 +50,8 @@ class rule_views {
   virtual std::optional<projections::customer_record> customer(std::string_view id) const = 0;
   virtual std::optional<projections::product_record> product(std::string_view id) const = 0;
   // The customer's orders placed at or after `since_us` (any status), oldest first.
-  virtual std::vector<projections::order_record> customer_orders_since(
-      std::string_view customer_id, int64_t since_us) const = 0;
+  virtual std::vector<projections::order_record> customer_orders_since(std::string_view customer_id,
+                                                                       int64_t since_us) const = 0;
   // Orders in status pending placed strictly before `before_us`, oldest first.
   virtual std::vector<projections::order_record> pending_orders(int64_t before_us) const = 0;
   virtual std::optional<projections::template_record> message_template(

@@ -391,7 +391,7 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
       index_ = kafka_internal::make_memory_index();
     } else {
       BOOST_OUTCOME_TRY(index_, kafka_internal::open_rocksdb_index(opts_.index_dir, opts_.topic,
-                                                                       opts_.index_memory_bytes));
+                                                                   opts_.index_memory_bytes));
     }
     BOOST_OUTCOME_TRY(upto_, index_->load_upto(partitions_));
     BOOST_OUTCOME_TRY(scanner_, make_consumer(opts_, &scan_sink_, /*eof_events=*/true));

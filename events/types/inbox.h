@@ -34,8 +34,11 @@ struct conversation_opened {
   std::string preview;     // the message's text (or caption), at most 200 bytes
   template <class V>
   void fields(V& v) {
-    v("conversation_id", conversation_id); v("customer_id", customer_id); v("phone", phone);
-    v("message_id", message_id); v("preview", preview);
+    v("conversation_id", conversation_id);
+    v("customer_id", customer_id);
+    v("phone", phone);
+    v("message_id", message_id);
+    v("preview", preview);
   }
 };
 
@@ -49,7 +52,9 @@ struct conversation_message_linked {
   std::string preview;
   template <class V>
   void fields(V& v) {
-    v("conversation_id", conversation_id); v("message_id", message_id); v("preview", preview);
+    v("conversation_id", conversation_id);
+    v("message_id", message_id);
+    v("preview", preview);
   }
 };
 
@@ -68,8 +73,11 @@ struct conversation_assigned {
   int64_t seq = 1;
   template <class V>
   void fields(V& v) {
-    v("conversation_id", conversation_id); v("agent_id", agent_id);
-    v("previous_agent_id", previous_agent_id); v("reason", reason); v("seq", seq);
+    v("conversation_id", conversation_id);
+    v("agent_id", agent_id);
+    v("previous_agent_id", previous_agent_id);
+    v("reason", reason);
+    v("seq", seq);
   }
 };
 
@@ -81,7 +89,10 @@ struct conversation_closed {
   std::string conversation_id;
   std::string reason;
   template <class V>
-  void fields(V& v) { v("conversation_id", conversation_id); v("reason", reason); }
+  void fields(V& v) {
+    v("conversation_id", conversation_id);
+    v("reason", reason);
+  }
 };
 
 // agent.status_changed v1: an agent (a user) is ONLINE (gets new conversations) or OFFLINE.
@@ -97,7 +108,10 @@ struct agent_status_changed {
   int64_t seq = 1;
   template <class V>
   void fields(V& v) {
-    v("agent_id", agent_id); v("status", status); v("reason", reason); v("seq", seq);
+    v("agent_id", agent_id);
+    v("status", status);
+    v("reason", reason);
+    v("seq", seq);
   }
 };
 
@@ -108,7 +122,9 @@ struct agent_seen {
   static constexpr uint32_t kVersion = 1;
   std::string agent_id;
   template <class V>
-  void fields(V& v) { v("agent_id", agent_id); }
+  void fields(V& v) {
+    v("agent_id", agent_id);
+  }
 };
 
 // inbox.settings_changed v1: the fields present changed (Admin, PATCH /api/v1/inbox/settings).
@@ -122,7 +138,8 @@ struct inbox_settings_changed {
   std::optional<int64_t> reassign_after_minutes;  // no reply → next agent, 0 = off (default 0)
   template <class V>
   void fields(V& v) {
-    v("close_after_minutes", close_after_minutes); v("agent_idle_minutes", agent_idle_minutes);
+    v("close_after_minutes", close_after_minutes);
+    v("agent_idle_minutes", agent_idle_minutes);
     v("max_open_per_agent", max_open_per_agent);
     v("reassign_after_minutes", reassign_after_minutes);
   }
@@ -144,8 +161,12 @@ struct message_media_fetched {
   std::string error;
   template <class V>
   void fields(V& v) {
-    v("message_id", message_id); v("sha256", sha256); v("mime_type", mime_type);
-    v("filename", filename); v("size", size); v("error", error);
+    v("message_id", message_id);
+    v("sha256", sha256);
+    v("mime_type", mime_type);
+    v("filename", filename);
+    v("size", size);
+    v("error", error);
   }
 };
 

@@ -23,17 +23,24 @@ struct wa_template_ref {
   std::string language;             // "id", "en_US"
   std::vector<std::string> params;  // body parameters, in order
   template <class V>
-  void fields(V& v) { v("name", name); v("language", language); v("params", params); }
+  void fields(V& v) {
+    v("name", name);
+    v("language", language);
+    v("params", params);
+  }
 };
 
 struct media_ref {
   std::string sha256;     // content-addressed file under <data>/media/
   std::string mime_type;  // "image/jpeg", "application/pdf"
   std::string filename;
-  std::string url;        // an external URL (when not stored locally)
+  std::string url;  // an external URL (when not stored locally)
   template <class V>
   void fields(V& v) {
-    v("sha256", sha256); v("mime_type", mime_type); v("filename", filename); v("url", url);
+    v("sha256", sha256);
+    v("mime_type", mime_type);
+    v("filename", filename);
+    v("url", url);
   }
 };
 
@@ -55,10 +62,17 @@ struct message_queued {
   std::string cause;            // the id of what caused it (order, rule, broadcast)
   template <class V>
   void fields(V& v) {
-    v("message_id", message_id); v("customer_id", customer_id);
-    v("conversation_id", conversation_id); v("to", to); v("kind", kind); v("body", body);
-    v("template_id", template_id); v("wa_template", wa_template); v("media", media);
-    v("idempotency_key", idempotency_key); v("cause", cause);
+    v("message_id", message_id);
+    v("customer_id", customer_id);
+    v("conversation_id", conversation_id);
+    v("to", to);
+    v("kind", kind);
+    v("body", body);
+    v("template_id", template_id);
+    v("wa_template", wa_template);
+    v("media", media);
+    v("idempotency_key", idempotency_key);
+    v("cause", cause);
   }
 };
 
@@ -71,7 +85,11 @@ struct message_sending {
   int64_t attempt = 1;
   std::string gateway;  // waha | cloud
   template <class V>
-  void fields(V& v) { v("message_id", message_id); v("attempt", attempt); v("gateway", gateway); }
+  void fields(V& v) {
+    v("message_id", message_id);
+    v("attempt", attempt);
+    v("gateway", gateway);
+  }
 };
 
 // message.sent v1: the gateway accepted it; gateway_message_id links later status updates.
@@ -88,8 +106,11 @@ struct message_sent {
   std::string via;
   template <class V>
   void fields(V& v) {
-    v("message_id", message_id); v("gateway", gateway); v("gateway_message_id", gateway_message_id);
-    v("attempt", attempt); v("via", via);
+    v("message_id", message_id);
+    v("gateway", gateway);
+    v("gateway_message_id", gateway_message_id);
+    v("attempt", attempt);
+    v("via", via);
   }
 };
 
@@ -100,7 +121,10 @@ struct message_delivered {
   std::string message_id;
   std::string gateway_message_id;
   template <class V>
-  void fields(V& v) { v("message_id", message_id); v("gateway_message_id", gateway_message_id); }
+  void fields(V& v) {
+    v("message_id", message_id);
+    v("gateway_message_id", gateway_message_id);
+  }
 };
 
 struct message_read {
@@ -109,7 +133,10 @@ struct message_read {
   std::string message_id;
   std::string gateway_message_id;
   template <class V>
-  void fields(V& v) { v("message_id", message_id); v("gateway_message_id", gateway_message_id); }
+  void fields(V& v) {
+    v("message_id", message_id);
+    v("gateway_message_id", gateway_message_id);
+  }
 };
 
 // message.failed v1: the gateway refused it or reported failure. retryable → the dispatcher
@@ -132,8 +159,13 @@ struct message_failed {
   bool in_doubt = false;
   template <class V>
   void fields(V& v) {
-    v("message_id", message_id); v("error", error); v("retryable", retryable); v("attempt", attempt);
-    v("code", code); v("retry_at", retry_at); v("in_doubt", in_doubt);
+    v("message_id", message_id);
+    v("error", error);
+    v("retryable", retryable);
+    v("attempt", attempt);
+    v("code", code);
+    v("retry_at", retry_at);
+    v("in_doubt", in_doubt);
   }
 };
 
@@ -146,7 +178,10 @@ struct message_retry_requested {
   std::string message_id;
   int64_t after_attempt = 0;  // the attempts made before the request
   template <class V>
-  void fields(V& v) { v("message_id", message_id); v("after_attempt", after_attempt); }
+  void fields(V& v) {
+    v("message_id", message_id);
+    v("after_attempt", after_attempt);
+  }
 };
 
 // message.received v1: an inbound message from a customer. Stream: the conversation id.
@@ -163,9 +198,14 @@ struct message_received {
   std::string gateway_message_id;
   template <class V>
   void fields(V& v) {
-    v("message_id", message_id); v("conversation_id", conversation_id);
-    v("customer_id", customer_id); v("from", from); v("text", text); v("media", media);
-    v("gateway", gateway); v("gateway_message_id", gateway_message_id);
+    v("message_id", message_id);
+    v("conversation_id", conversation_id);
+    v("customer_id", customer_id);
+    v("from", from);
+    v("text", text);
+    v("media", media);
+    v("gateway", gateway);
+    v("gateway_message_id", gateway_message_id);
   }
 };
 
@@ -177,7 +217,11 @@ struct whatsapp_status_changed {
   std::string status;   // connected | disconnected | pairing
   std::string detail;
   template <class V>
-  void fields(V& v) { v("gateway", gateway); v("status", status); v("detail", detail); }
+  void fields(V& v) {
+    v("gateway", gateway);
+    v("status", status);
+    v("detail", detail);
+  }
 };
 
 }  // namespace roms::events

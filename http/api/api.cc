@@ -60,8 +60,7 @@ std::string refusal(const principal& p, access a, std::string& required) {
     case access::orders_write:
       if (key ? has_scope(p, "orders:write") : admin) return {};
       required = key ? "orders:write" : "admin";
-      return key ? "this API key lacks the scope orders:write"
-                 : "only an Admin may change orders";
+      return key ? "this API key lacks the scope orders:write" : "only an Admin may change orders";
     case access::catalog_write:
       if (key ? has_scope(p, "catalog:write") : admin) return {};
       required = key ? "catalog:write" : "admin";
@@ -75,7 +74,8 @@ std::string refusal(const principal& p, access a, std::string& required) {
       if (admin) return {};
       required = "admin";
       return key ? "API keys cannot do this; sign in as an Admin"
-                 : std::string("only an Admin may do this (you are ") + role_name(p.user_role) + ")";
+                 : std::string("only an Admin may do this (you are ") + role_name(p.user_role) +
+                       ")";
     case access::cs_work:
       if (admin || cs) return {};
       required = "session";
@@ -93,8 +93,7 @@ std::string required_details(std::string_view required) {
 
 }  // namespace
 
-std::optional<principal> require(context& ctx, const request& req, const responder& out,
-                                 access a) {
+std::optional<principal> require(context& ctx, const request& req, const responder& out, access a) {
   if (!ctx.auth) {
     out.respond(error_response(401, "unauthorized", "no way to check credentials on this server"));
     return std::nullopt;
@@ -107,8 +106,8 @@ std::optional<principal> require(context& ctx, const request& req, const respond
       // for the client; its message is not shown.
       out.respond(error_response(401, "unauthorized", "credentials could not be checked"));
     } else {
-      out.respond(error_response(e.code, e.message.empty() ? "missing or invalid credentials"
-                                                           : e.message));
+      out.respond(
+          error_response(e.code, e.message.empty() ? "missing or invalid credentials" : e.message));
     }
     return std::nullopt;
   }
@@ -154,8 +153,7 @@ void after_min_position(context& ctx, const request& req, const responder& out,
         int64_t next = part < i.position.size() ? i.position[part] : 0;
         if (next <= p->offset) {
           return internal::answer_bad_param(
-              out, "min_position",
-              "min_position: beyond what this read-only server holds");
+              out, "min_position", "min_position: beyond what this read-only server holds");
         }
       }
     }
@@ -169,10 +167,10 @@ void after_min_position(context& ctx, const request& req, const responder& out,
         if (!reached) {
           events::json_writer w;
           w.begin_object().field("min_position", std::string_view(pos)).end_object();
-          return out.respond(error_response(
-              make_error_code(errc::timeout),
-              "the read models have not reached position " + pos + " yet; retry",
-              std::move(w).str()));
+          return out.respond(
+              error_response(make_error_code(errc::timeout),
+                             "the read models have not reached position " + pos + " yet; retry",
+                             std::move(w).str()));
         }
         // Already reached: on_reached calls back at once on the caller's thread. Otherwise
         // this is the runner's thread, which must not do the read.
@@ -289,8 +287,8 @@ void serve_metrics(context& ctx, const request& req, const responder& out) {
     bool ok = auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer &&
               internal::secret_equal(auth.substr(kBearer.size()), ctx.cfg.metrics_token);
     if (!ok) {
-      auto r = error_response(401, "unauthorized",
-                              "send Authorization: Bearer $ROMS_METRICS_TOKEN");
+      auto r =
+          error_response(401, "unauthorized", "send Authorization: Bearer $ROMS_METRICS_TOKEN");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"metrics\"");
       return out.respond(std::move(r));
     }
@@ -309,12 +307,10 @@ void serve_metrics(context& ctx, const request& req, const responder& out) {
 handler make_handler(context& ctx) {
   auto r = std::make_shared<router>();
   auto cache = std::make_shared<health_cache>();
-  r->add("GET", "/healthz", [&ctx, cache](request&&, path_params&&, responder out) {
-    healthz(ctx, cache, out);
-  });
-  r->add("GET", "/metrics", [&ctx](request&& req, path_params&&, responder out) {
-    serve_metrics(ctx, req, out);
-  });
+  r->add("GET", "/healthz",
+         [&ctx, cache](request&&, path_params&&, responder out) { healthz(ctx, cache, out); });
+  r->add("GET", "/metrics",
+         [&ctx](request&& req, path_params&&, responder out) { serve_metrics(ctx, req, out); });
   r->add("GET", "/api/v1/openapi.json", [](request&&, path_params&&, responder out) {
     out.respond(json(200, std::string(internal::openapi_json())));
   });

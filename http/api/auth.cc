@@ -25,7 +25,7 @@ namespace {
 namespace pr = projections;
 
 constexpr int64_t kMicros = 1'000'000;
-constexpr size_t kMaxPasswordBytes = 1024;    // argon2 hashes any length; bound the work
+constexpr size_t kMaxPasswordBytes = 1024;  // argon2 hashes any length; bound the work
 constexpr size_t kMaxNameBytes = 200;
 constexpr size_t kMaxUserAgentBytes = 200;
 constexpr size_t kMaxThrottleEntries = 100'000;
@@ -70,8 +70,8 @@ std::string compact_id(std::string_view prefix, timestamp now) {
 
 bool is_base64url(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 
@@ -137,7 +137,8 @@ auth_result<void> check_password(std::string_view p, size_t min_length) {
 
 auth_result<std::string> check_name(std::string_view raw, std::string_view field, bool required) {
   std::string n(trim(raw));
-  if (n.empty() && required) return fail(errc::invalid_argument, std::string(field) + ": required", std::string(field));
+  if (n.empty() && required)
+    return fail(errc::invalid_argument, std::string(field) + ": required", std::string(field));
   if (n.size() > kMaxNameBytes || has_control(n))
     return fail(errc::invalid_argument,
                 std::string(field) + ": at most " + std::to_string(kMaxNameBytes) +
@@ -162,9 +163,9 @@ result_msg<std::string> hash_password(std::string_view password, const argon2_pa
   size_t len = argon2_encodedlen(p.iterations, p.memory_kib, p.parallelism, sizeof salt, kHashLen,
                                  Argon2_id);
   std::string out(len, '\0');
-  int rc = argon2id_hash_encoded(p.iterations, p.memory_kib, p.parallelism, password.data(),
-                                 password.size(), salt, sizeof salt, kHashLen, out.data(),
-                                 out.size());
+  int rc =
+      argon2id_hash_encoded(p.iterations, p.memory_kib, p.parallelism, password.data(),
+                            password.size(), salt, sizeof salt, kHashLen, out.data(), out.size());
   sodium_memzero(salt, sizeof salt);
   if (rc != ARGON2_OK)
     return error_info{make_error_code(errc::invalid_argument),
@@ -243,7 +244,10 @@ std::string apikey_json(const pr::apikey_record& k, std::string_view raw_key) {
   for (const auto& s : k.scopes) w.value(s);
   w.end_array().field("prefix", k.prefix).field("created_at", k.created_at);
   w.field("created_by", k.created_by).field("revoked", k.revoked).key("revoked_at");
-  if (k.revoked_at.empty()) w.null(); else w.value(k.revoked_at);
+  if (k.revoked_at.empty())
+    w.null();
+  else
+    w.value(k.revoked_at);
   if (!raw_key.empty()) w.field("key", raw_key);
   w.end_object();
   return std::move(w).str();
@@ -369,9 +373,7 @@ void auth_service::prune_overlay() {
   // overlay_mu_ held. Entries written by this process go once the read models show them;
   // read-only sessions (no position) once they are over.
   const int64_t now = to_micros(clk_.now());
-  auto reached = [&](const std::optional<events::log_position>& p) {
-    return p && applied(*p);
-  };
+  auto reached = [&](const std::optional<events::log_position>& p) { return p && applied(*p); };
   std::erase_if(keys_, [&](const auto& kv) { return reached(kv.second.until); });
   std::erase_if(sessions_, [&](const auto& kv) {
     const auto& e = kv.second;
@@ -509,7 +511,8 @@ void auth_service::note_activity(const pr::session_record& s, int64_t now_us) {
     std::lock_guard lk(overlay_mu_);
     if (activity_.size() > kMaxActivityEntries) {
       const int64_t idle = opts_.session_idle_timeout.count() * kMicros;
-      std::erase_if(activity_, [&](const auto& kv) { return kv.second.last_seen_us + idle < now_us; });
+      std::erase_if(activity_,
+                    [&](const auto& kv) { return kv.second.last_seen_us + idle < now_us; });
       if (activity_.size() > kMaxActivityEntries) activity_.clear();
     }
     auto& a = activity_[s.id];
@@ -560,8 +563,8 @@ std::string auth_service::clear_session_cookie() const {
 
 // --- login throttling ---
 
-auth_result<int64_t> auth_service::throttled(const std::string& email,
-                                             const std::string& address, int64_t now_us) {
+auth_result<int64_t> auth_service::throttled(const std::string& email, const std::string& address,
+                                             int64_t now_us) {
   std::lock_guard lk(throttle_mu_);
   int64_t until = 0;
   if (auto it = email_failures_.find(email); it != email_failures_.end())
@@ -642,11 +645,15 @@ auth_result<written<login_session>> auth_service::login(std::string_view email_r
   std::string ua(user_agent.substr(0, kMaxUserAgentBytes));
   while (!ua.empty() && (static_cast<unsigned char>(ua.back()) & 0xC0) == 0x80) ua.pop_back();
   if (!ua.empty() && static_cast<unsigned char>(ua.back()) >= 0xC0) ua.pop_back();
-  events::session_started p{out.session_id,      u->id,
-                            sha256_hex(out.token), to_micros(out.expires),
-                            opts_.session_idle_timeout.count(), address, ua};
-  pr::session_record rec{p.session_id,   p.user_id,        p.token_hash,     now_us, now_us,
-                         p.expires_us,   p.idle_timeout_s, p.remote_address, p.user_agent};
+  events::session_started p{out.session_id,
+                            u->id,
+                            sha256_hex(out.token),
+                            to_micros(out.expires),
+                            opts_.session_idle_timeout.count(),
+                            address,
+                            ua};
+  pr::session_record rec{p.session_id, p.user_id,        p.token_hash,     now_us,      now_us,
+                         p.expires_us, p.idle_timeout_s, p.remote_address, p.user_agent};
   written<login_session> w{std::move(out), std::nullopt, true};
   if (!log_) {  // read-only server: the session lives in this process only
     std::lock_guard lk(overlay_mu_);
@@ -720,8 +727,7 @@ auth_result<written<pr::user_record>> auth_service::create_user(const new_user& 
   if (!hash) return fail(errc::invalid_argument, hash.error().message);
 
   std::lock_guard lk(write_mu_);
-  std::erase_if(pending_emails_,
-                [&](const auto& kv) { return applied(kv.second); });
+  std::erase_if(pending_emails_, [&](const auto& kv) { return applied(kv.second); });
   auto v = view();
   if (!v) return fail(errc::unavailable, "the auth read model is not available");
   if (pr::auth_query::user_by_email(*v, email) || pending_emails_.contains(email))
@@ -729,8 +735,8 @@ auth_result<written<pr::user_record>> auth_service::create_user(const new_user& 
   const timestamp now = clk_.now();
   events::user_created p{compact_id("usr", now), email, in.role, std::move(hash).value(), display};
   std::vector<events::envelope> evs;
-  evs.push_back(make_event(events::user_created::kType, p.user_id, events::encode_payload(p),
-                           actor, now));
+  evs.push_back(
+      make_event(events::user_created::kType, p.user_id, events::encode_payload(p), actor, now));
   BOOST_OUTCOME_TRY(auto pos, append(std::move(evs)));
   bool applied = make_visible(pos);
   if (!applied) pending_emails_[email] = pos;
@@ -780,15 +786,15 @@ auth_result<written<pr::user_record>> auth_service::update_user(std::string_view
   const bool was_admin = !u->disabled && u->role == "admin";
   const bool stays_admin = !(p.disabled && *p.disabled) && p.role.value_or(u->role) == "admin";
   if (was_admin && !stays_admin && pr::auth_query::enabled_admins(*v) <= 1)
-    return fail(errc::conflict, "this is the last enabled Admin: make another user Admin first",
-                "", "last_admin");
+    return fail(errc::conflict, "this is the last enabled Admin: make another user Admin first", "",
+                "last_admin");
   const bool ends_sessions = p.password_hash || (p.disabled && *p.disabled);
-  const auto sessions = ends_sessions ? pr::auth_query::sessions_of(*v, u->id)
-                                      : std::vector<pr::session_record>{};
+  const auto sessions =
+      ends_sessions ? pr::auth_query::sessions_of(*v, u->id) : std::vector<pr::session_record>{};
   const timestamp now = clk_.now();
   std::vector<events::envelope> evs;
-  evs.push_back(make_event(events::user_updated::kType, u->id, events::encode_payload(p), actor,
-                           now));
+  evs.push_back(
+      make_event(events::user_updated::kType, u->id, events::encode_payload(p), actor, now));
   BOOST_OUTCOME_TRY(auto pos, append(std::move(evs)));
   bool applied = make_visible(pos);
   if (p.role) u->role = *p.role;
@@ -835,10 +841,10 @@ auth_result<written<created_key>> auth_service::create_api_key(std::string_view 
   for (auto& s : scopes) {
     std::string t(trim(s));
     if (std::find(all_scopes().begin(), all_scopes().end(), t) == all_scopes().end())
-      return fail(errc::invalid_argument,
-                  "scopes: unknown scope \"" + t.substr(0, 40) +
-                      "\" (orders:write, catalog:write, read)",
-                  "scopes");
+      return fail(
+          errc::invalid_argument,
+          "scopes: unknown scope \"" + t.substr(0, 40) + "\" (orders:write, catalog:write, read)",
+          "scopes");
     if (std::find(clean.begin(), clean.end(), t) == clean.end()) clean.push_back(std::move(t));
   }
   if (clean.empty()) clean = all_scopes();
@@ -854,12 +860,13 @@ auth_result<written<created_key>> auth_service::create_api_key(std::string_view 
                            out.key.substr(0, kApiKeyPrefix.size() + 8)};
   std::lock_guard lk(write_mu_);
   std::vector<events::envelope> evs;
-  evs.push_back(make_event(events::apikey_created::kType, p.key_id, events::encode_payload(p),
-                           actor, now));
+  evs.push_back(
+      make_event(events::apikey_created::kType, p.key_id, events::encode_payload(p), actor, now));
   BOOST_OUTCOME_TRY(auto pos, append(std::move(evs)));
   bool applied = make_visible(pos);
-  out.record = pr::apikey_record{p.key_id, p.name,  p.scopes, p.prefix, p.key_hash,
-                                 format_rfc3339(now), std::string(actor), false, ""};
+  out.record = pr::apikey_record{p.key_id,           p.name,     p.scopes,
+                                 p.prefix,           p.key_hash, format_rfc3339(now),
+                                 std::string(actor), false,      ""};
   if (!applied) {
     std::lock_guard olk(overlay_mu_);
     keys_[p.key_hash] = {out.record, pos};
@@ -879,8 +886,8 @@ auth_result<written<pr::apikey_record>> auth_service::revoke_api_key(std::string
   const timestamp now = clk_.now();
   events::apikey_revoked p{k->id};
   std::vector<events::envelope> evs;
-  evs.push_back(make_event(events::apikey_revoked::kType, k->id, events::encode_payload(p), actor,
-                           now));
+  evs.push_back(
+      make_event(events::apikey_revoked::kType, k->id, events::encode_payload(p), actor, now));
   BOOST_OUTCOME_TRY(auto pos, append(std::move(evs)));
   forget_cached_keys();
   bool applied = make_visible(pos);
@@ -922,9 +929,17 @@ struct admin_request {
   int64_t limit = 500;
   template <class V>
   void fields(V& v) {
-    v("cmd", cmd); v("op", op); v("id", id); v("email", email); v("role", role);
-    v("password", password); v("display_name", display_name); v("name", name);
-    v("scopes", scopes); v("cursor", cursor); v("limit", limit);
+    v("cmd", cmd);
+    v("op", op);
+    v("id", id);
+    v("email", email);
+    v("role", role);
+    v("password", password);
+    v("display_name", display_name);
+    v("name", name);
+    v("scopes", scopes);
+    v("cursor", cursor);
+    v("limit", limit);
   }
 };
 
@@ -934,7 +949,9 @@ struct admin_update {
   std::optional<bool> disabled;
   template <class V>
   void fields(V& v) {
-    v("role", role); v("display_name", display_name); v("password", password);
+    v("role", role);
+    v("display_name", display_name);
+    v("password", password);
     v("disabled", disabled);
   }
 };
@@ -945,7 +962,10 @@ std::string items_json(const pr::auth_page<T>& page, F&& one) {
   w.begin_object().key("items").begin_array();
   for (const auto& i : page.items) w.raw(one(i));
   w.end_array().key("next_cursor");
-  if (page.next_cursor.empty()) w.null(); else w.value(page.next_cursor);
+  if (page.next_cursor.empty())
+    w.null();
+  else
+    w.value(page.next_cursor);
   w.end_object();
   return std::move(w).str();
 }

@@ -138,10 +138,10 @@ auth_options auth_options_for(const config& cfg);
 // An error with its wire code ("invalid_credentials", "email_taken", …), the field it is about
 // (400s) and Retry-After (429).
 struct auth_error {
-  std::error_code code;   // roms::errc: decides the HTTP status
-  std::string name;       // wire code; "" = error_name(code)
+  std::error_code code;  // roms::errc: decides the HTTP status
+  std::string name;      // wire code; "" = error_name(code)
   std::string message;
-  std::string field;      // the offending input field, if any
+  std::string field;  // the offending input field, if any
   int64_t retry_after_s = 0;
   std::string_view wire_code() const { return name.empty() ? error_name(code) : name; }
 };
@@ -289,7 +289,7 @@ class auth_service final : public authenticator {
   auth_options opts_;
   std::string dummy_hash_;  // verified for unknown emails so they cost as much as known ones
 
-  std::mutex write_mu_;  // user and key writes
+  std::mutex write_mu_;                                                      // user and key writes
   std::map<std::string, events::log_position, std::less<>> pending_emails_;  // write_mu_
 
   std::mutex throttle_mu_;
@@ -297,7 +297,7 @@ class auth_service final : public authenticator {
 
   std::mutex overlay_mu_;  // the three maps below
   std::map<std::string, pending<projections::session_record>, std::less<>> sessions_;  // by hash
-  std::map<std::string, pending<projections::apikey_record>, std::less<>> keys_;  // by hash
+  std::map<std::string, pending<projections::apikey_record>, std::less<>> keys_;       // by hash
   std::map<std::string, activity, std::less<>> activity_;  // by session id
 
   // API keys recently authenticated (by hash): the hot path of storefront and script traffic

@@ -7,8 +7,8 @@
 //   POST   /api/v1/auth/logout     ends the session, clears the cookie (204)
 //   GET    /api/v1/users           Admin          POST /api/v1/users            Admin (201)
 //   GET    /api/v1/users/{id}      Admin          PATCH /api/v1/users/{id}      Admin
-//   GET    /api/v1/apikeys         Admin          POST /api/v1/apikeys          Admin (201, "key" once)
-//   GET    /api/v1/apikeys/{id}    Admin          DELETE /api/v1/apikeys/{id}   Admin
+//   GET    /api/v1/apikeys         Admin          POST /api/v1/apikeys          Admin (201, "key"
+//   once) GET    /api/v1/apikeys/{id}    Admin          DELETE /api/v1/apikeys/{id}   Admin
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,14 +27,20 @@ namespace pr = projections;
 struct login_body {
   std::string email, password;
   template <class V>
-  void fields(V& v) { v("email", email); v("password", password); }
+  void fields(V& v) {
+    v("email", email);
+    v("password", password);
+  }
 };
 
 struct user_body {
   std::string email, password, role, display_name;
   template <class V>
   void fields(V& v) {
-    v("email", email); v("password", password); v("role", role); v("display_name", display_name);
+    v("email", email);
+    v("password", password);
+    v("role", role);
+    v("display_name", display_name);
   }
 };
 
@@ -43,7 +49,9 @@ struct user_patch {
   std::optional<bool> disabled;
   template <class V>
   void fields(V& v) {
-    v("role", role); v("display_name", display_name); v("password", password);
+    v("role", role);
+    v("display_name", display_name);
+    v("password", password);
     v("disabled", disabled);
   }
 };
@@ -52,7 +60,10 @@ struct key_body {
   std::string name;
   std::vector<std::string> scopes;
   template <class V>
-  void fields(V& v) { v("name", name); v("scopes", scopes); }
+  void fields(V& v) {
+    v("name", name);
+    v("scopes", scopes);
+  }
 };
 
 void no_store(response& r) { r.headers.emplace_back("Cache-Control", "no-store"); }
@@ -121,7 +132,10 @@ std::string list_json(const std::vector<T>& items, const std::string& next_curso
   w.begin_object().key("items").begin_array();
   for (const auto& i : items) w.raw(one(i));
   w.end_array().key("next_cursor");
-  if (next_cursor.empty()) w.null(); else w.value(next_cursor);
+  if (next_cursor.empty())
+    w.null();
+  else
+    w.value(next_cursor);
   w.end_object();
   return std::move(w).str();
 }
@@ -145,17 +159,18 @@ void login(context& ctx, request&& req, const responder& out) {
   if (!svc || !json_content(req, out)) return;
   auto b = parse_request_json<login_body>(req.body);
   if (!b) return out.respond(auth_error_response(b.error()));
-  on_worker(*svc, out, [svc, out, b = std::move(b).value(), addr = req.remote_address,
-                        ua = std::string(req.header("User-Agent"))]() mutable {
-    auto s = svc->login(b.email, b.password, addr, ua);
-    std::fill(b.password.begin(), b.password.end(), '\0');
-    if (!s) return out.respond(auth_error_response(s.error()));
-    const auto& ls = s.value().value;
-    response r = json(200, session_json(ls.user, ls.csrf_token));
-    r.headers.emplace_back("Set-Cookie", svc->session_cookie(ls));
-    no_store(r);
-    out.respond(std::move(r));
-  });
+  on_worker(*svc, out,
+            [svc, out, b = std::move(b).value(), addr = req.remote_address,
+             ua = std::string(req.header("User-Agent"))]() mutable {
+              auto s = svc->login(b.email, b.password, addr, ua);
+              std::fill(b.password.begin(), b.password.end(), '\0');
+              if (!s) return out.respond(auth_error_response(s.error()));
+              const auto& ls = s.value().value;
+              response r = json(200, session_json(ls.user, ls.csrf_token));
+              r.headers.emplace_back("Set-Cookie", svc->session_cookie(ls));
+              no_store(r);
+              out.respond(std::move(r));
+            });
 }
 
 void me(context& ctx, const request& req, const responder& out) {
@@ -192,8 +207,8 @@ void logout(context& ctx, request&& req, const responder& out) {
     if (!p) return out.respond(error_response(p.error().code, p.error().message));
     if (p.value().via == principal::kind::session &&
         !equal_constant_time(req.header("X-CSRF-Token"), p.value().csrf_token))
-      return out.respond(error_response(403, "csrf_required",
-                                        "send the csrf_token from login in X-CSRF-Token"));
+      return out.respond(
+          error_response(403, "csrf_required", "send the csrf_token from login in X-CSRF-Token"));
     who = std::move(p).value();
   } else {
     who = require(ctx, req, out, access::read);
@@ -226,9 +241,9 @@ void list_users(context& ctx, const request& req, const responder& out) {
   if (!cursor) return;
   auto page = svc->list_users(*limit, *cursor);
   if (!page) return out.respond(auth_error_response(page.error()));
-  out.respond(json(200, list_json(page.value().items,
-                                  internal::make_cursor(sig, page.value().next_cursor),
-                                  [](const pr::user_record& u) { return user_json(u); })));
+  out.respond(
+      json(200, list_json(page.value().items, internal::make_cursor(sig, page.value().next_cursor),
+                          [](const pr::user_record& u) { return user_json(u); })));
 }
 
 void create_user(context& ctx, const request& req, const responder& out) {
@@ -263,13 +278,14 @@ void update_user(context& ctx, const request& req, std::string id, const respond
   if (!who) return;
   auto b = parse_request_json<user_patch>(req.body);
   if (!b) return out.respond(auth_error_response(b.error()));
-  on_worker(*svc, out, [&ctx, svc, out, actor = who->actor, id = std::move(id),
-                        b = std::move(b).value()]() mutable {
-    auto w = svc->update_user(id, {b.role, b.display_name, b.password, b.disabled}, actor);
-    if (b.password) std::fill(b.password->begin(), b.password->end(), '\0');
-    if (!w) return out.respond(auth_error_response(w.error()));
-    out.respond(written_answer(ctx, 200, w.value(), user_json(w.value().value)));
-  });
+  on_worker(
+      *svc, out,
+      [&ctx, svc, out, actor = who->actor, id = std::move(id), b = std::move(b).value()]() mutable {
+        auto w = svc->update_user(id, {b.role, b.display_name, b.password, b.disabled}, actor);
+        if (b.password) std::fill(b.password->begin(), b.password->end(), '\0');
+        if (!w) return out.respond(auth_error_response(w.error()));
+        out.respond(written_answer(ctx, 200, w.value(), user_json(w.value().value)));
+      });
 }
 
 // ---------------------------------------------------------------- API keys
@@ -284,9 +300,9 @@ void list_keys(context& ctx, const request& req, const responder& out) {
   if (!cursor) return;
   auto page = svc->list_api_keys(*limit, *cursor);
   if (!page) return out.respond(auth_error_response(page.error()));
-  out.respond(json(200, list_json(page.value().items,
-                                  internal::make_cursor(sig, page.value().next_cursor),
-                                  [](const pr::apikey_record& k) { return apikey_json(k); })));
+  out.respond(
+      json(200, list_json(page.value().items, internal::make_cursor(sig, page.value().next_cursor),
+                          [](const pr::apikey_record& k) { return apikey_json(k); })));
 }
 
 void create_key(context& ctx, const request& req, const responder& out) {
@@ -339,33 +355,26 @@ void revoke_key(context& ctx, const request& req, std::string id, const responde
 }  // namespace
 
 void add_auth_routes(router& r, context& ctx) {
-  r.add("POST", "/api/v1/auth/login", [&ctx](request&& req, path_params&&, responder out) {
-    login(ctx, std::move(req), out);
-  });
-  r.add("GET", "/api/v1/auth/me", [&ctx](request&& req, path_params&&, responder out) {
-    me(ctx, req, out);
-  });
-  r.add("POST", "/api/v1/auth/logout", [&ctx](request&& req, path_params&&, responder out) {
-    logout(ctx, std::move(req), out);
-  });
-  r.add("GET", "/api/v1/users", [&ctx](request&& req, path_params&&, responder out) {
-    list_users(ctx, req, out);
-  });
-  r.add("POST", "/api/v1/users", [&ctx](request&& req, path_params&&, responder out) {
-    create_user(ctx, req, out);
-  });
+  r.add("POST", "/api/v1/auth/login",
+        [&ctx](request&& req, path_params&&, responder out) { login(ctx, std::move(req), out); });
+  r.add("GET", "/api/v1/auth/me",
+        [&ctx](request&& req, path_params&&, responder out) { me(ctx, req, out); });
+  r.add("POST", "/api/v1/auth/logout",
+        [&ctx](request&& req, path_params&&, responder out) { logout(ctx, std::move(req), out); });
+  r.add("GET", "/api/v1/users",
+        [&ctx](request&& req, path_params&&, responder out) { list_users(ctx, req, out); });
+  r.add("POST", "/api/v1/users",
+        [&ctx](request&& req, path_params&&, responder out) { create_user(ctx, req, out); });
   r.add("GET", "/api/v1/users/{id}", [&ctx](request&& req, path_params&& p, responder out) {
     get_user(ctx, req, std::string(p["id"]), out);
   });
   r.add("PATCH", "/api/v1/users/{id}", [&ctx](request&& req, path_params&& p, responder out) {
     update_user(ctx, req, std::string(p["id"]), out);
   });
-  r.add("GET", "/api/v1/apikeys", [&ctx](request&& req, path_params&&, responder out) {
-    list_keys(ctx, req, out);
-  });
-  r.add("POST", "/api/v1/apikeys", [&ctx](request&& req, path_params&&, responder out) {
-    create_key(ctx, req, out);
-  });
+  r.add("GET", "/api/v1/apikeys",
+        [&ctx](request&& req, path_params&&, responder out) { list_keys(ctx, req, out); });
+  r.add("POST", "/api/v1/apikeys",
+        [&ctx](request&& req, path_params&&, responder out) { create_key(ctx, req, out); });
   r.add("GET", "/api/v1/apikeys/{id}", [&ctx](request&& req, path_params&& p, responder out) {
     get_key(ctx, req, std::string(p["id"]), out);
   });

@@ -28,7 +28,9 @@ using projections::template_record;
 struct string_holder {
   std::optional<std::string> v;
   template <class V>
-  void fields(V& x) { x("v", v); }
+  void fields(V& x) {
+    x("v", v);
+  }
 };
 
 // A PATCH member that may be absent, null or a string (product_id: null = every product) is
@@ -49,7 +51,10 @@ struct template_body {
   std::string name, type, body, wa_template_name, wa_language;
   template <class V>
   void fields(V& v) {
-    v("name", name); v("type", type); v("body", body); v("wa_template_name", wa_template_name);
+    v("name", name);
+    v("type", type);
+    v("body", body);
+    v("wa_template_name", wa_template_name);
     v("wa_language", wa_language);
   }
   commands::create_template to_command() && {
@@ -62,7 +67,10 @@ struct template_patch {
   std::optional<std::string> name, type, body, wa_template_name, wa_language;
   template <class V>
   void fields(V& v) {
-    v("name", name); v("type", type); v("body", body); v("wa_template_name", wa_template_name);
+    v("name", name);
+    v("type", type);
+    v("body", body);
+    v("wa_template_name", wa_template_name);
     v("wa_language", wa_language);
   }
   commands::update_template to_command(std::string id) && {
@@ -84,8 +92,12 @@ struct rule_body {
   bool enabled = true;
   template <class V>
   void fields(V& v) {
-    v("name", name); v("days_after_delivery", days_after_delivery); v("product_id", product_id);
-    v("template_id", template_id); v("body", body); v("enabled", enabled);
+    v("name", name);
+    v("days_after_delivery", days_after_delivery);
+    v("product_id", product_id);
+    v("template_id", template_id);
+    v("body", body);
+    v("enabled", enabled);
   }
   commands::create_reminder_rule to_command() && {
     commands::create_reminder_rule c;
@@ -106,8 +118,12 @@ struct rule_patch {
   std::optional<bool> enabled;
   template <class V>
   void fields(V& v) {
-    v("name", name); v("days_after_delivery", days_after_delivery); v("product_id", product_id);
-    v("template_id", template_id); v("body", body); v("enabled", enabled);
+    v("name", name);
+    v("days_after_delivery", days_after_delivery);
+    v("product_id", product_id);
+    v("template_id", template_id);
+    v("body", body);
+    v("enabled", enabled);
   }
 };
 
@@ -173,7 +189,8 @@ void write_alert(events::json_writer& w, const alert_record& a) {
   w.end_object();
 }
 
-std::shared_ptr<const projections::read_view> automation_view(const projections::projection_store& s) {
+std::shared_ptr<const projections::read_view> automation_view(
+    const projections::projection_store& s) {
   auto v = s.view("automation");
   return v ? std::move(v).value() : nullptr;
 }
@@ -189,8 +206,7 @@ std::optional<std::string> template_json(const projections::projection_store& s,
   return std::move(w).str();
 }
 
-std::optional<std::string> rule_json(const projections::projection_store& s,
-                                     std::string_view id) {
+std::optional<std::string> rule_json(const projections::projection_store& s, std::string_view id) {
   auto v = automation_view(s);
   if (!v) return std::nullopt;
   auto r = projections::automation_query::get_rule(*v, id);
@@ -200,8 +216,7 @@ std::optional<std::string> rule_json(const projections::projection_store& s,
   return std::move(w).str();
 }
 
-std::optional<std::string> alert_json(const projections::projection_store& s,
-                                      std::string_view id) {
+std::optional<std::string> alert_json(const projections::projection_store& s, std::string_view id) {
   auto v = automation_view(s);
   if (!v) return std::nullopt;
   auto a = projections::automation_query::get_alert(*v, id);
@@ -212,7 +227,7 @@ std::optional<std::string> alert_json(const projections::projection_store& s,
 }
 
 using json_of = std::optional<std::string> (*)(const projections::projection_store&,
-                                                std::string_view);
+                                               std::string_view);
 
 internal::render_fn render_with(std::shared_ptr<projections::projection_store> store, json_of f) {
   return [store = std::move(store), f](const commands::outcome& o) -> std::optional<rendered> {
@@ -225,8 +240,8 @@ internal::render_fn render_with(std::shared_ptr<projections::projection_store> s
 // {"id": …, "deleted": true} once the deletion is applied.
 internal::render_fn render_deleted(std::shared_ptr<projections::projection_store> store,
                                    json_of still_there) {
-  return [store = std::move(store), still_there](
-             const commands::outcome& o) -> std::optional<rendered> {
+  return [store = std::move(store),
+          still_there](const commands::outcome& o) -> std::optional<rendered> {
     if (still_there(*store, o.id)) return std::nullopt;
     events::json_writer w;
     w.begin_object().field("id", std::string_view(o.id)).field("deleted", true).end_object();
@@ -237,12 +252,11 @@ internal::render_fn render_deleted(std::shared_ptr<projections::projection_store
 void get_one(context& ctx, request&& req, path_params&& p, responder out, access a, json_of f,
              std::string what) {
   if (!require(ctx, req, out, a)) return;
-  after_min_position(ctx, req, out,
-                     [store = ctx.store, id = std::string(p["id"]), out, f, what] {
-                       auto body = f(*store, id);
-                       if (!body) return internal::answer_not_found(out, "no " + what + " " + id);
-                       out.respond(json(200, std::move(*body)));
-                     });
+  after_min_position(ctx, req, out, [store = ctx.store, id = std::string(p["id"]), out, f, what] {
+    auto body = f(*store, id);
+    if (!body) return internal::answer_not_found(out, "no " + what + " " + id);
+    out.respond(json(200, std::move(*body)));
+  });
 }
 
 // ---------------------------------------------------------------- templates
@@ -259,20 +273,19 @@ void list_templates(context& ctx, request&& req, responder out) {
   std::string sig = internal::signature("templates", req);
   auto cursor = internal::parse_cursor(req, out, sig);
   if (!cursor) return;
-  after_min_position(ctx, req, out,
-                     [store = ctx.store, type, limit = *limit, cursor = *cursor, sig, out] {
-                       internal::defer([store, type, limit, cursor, sig, out] {
-                         auto v = automation_view(*store);
-                         if (!v) return out.respond(error_response(500, "internal", "no read model"));
-                         auto page = projections::automation_query::templates(
-                             *v, type, {limit, cursor});
-                         events::json_writer w;
-                         internal::begin_list(w);
-                         for (const auto& t : page.items) write_template(w, t);
-                         internal::end_list(w, internal::make_cursor(sig, page.next_cursor));
-                         out.respond(json(200, std::move(w).str()));
-                       });
-                     });
+  after_min_position(
+      ctx, req, out, [store = ctx.store, type, limit = *limit, cursor = *cursor, sig, out] {
+        internal::defer([store, type, limit, cursor, sig, out] {
+          auto v = automation_view(*store);
+          if (!v) return out.respond(error_response(500, "internal", "no read model"));
+          auto page = projections::automation_query::templates(*v, type, {limit, cursor});
+          events::json_writer w;
+          internal::begin_list(w);
+          for (const auto& t : page.items) write_template(w, t);
+          internal::end_list(w, internal::make_cursor(sig, page.next_cursor));
+          out.respond(json(200, std::move(w).str()));
+        });
+      });
 }
 
 void create_template(context& ctx, request&& req, responder out) {
@@ -310,19 +323,21 @@ void list_rules(context& ctx, request&& req, responder out) {
   std::string sig = internal::signature("reminders", req);
   auto cursor = internal::parse_cursor(req, out, sig);
   if (!cursor) return;
-  after_min_position(ctx, req, out, [store = ctx.store, limit = *limit, cursor = *cursor, sig, out] {
-    internal::defer([store, limit, cursor, sig, out] {
-      auto v = automation_view(*store);
-      if (!v) return out.respond(error_response(500, "internal", "no read model"));
-      auto page = projections::automation_query::rules(*v, {limit, cursor});
-      events::json_writer w;
-      internal::begin_list(w);
-      for (const auto& r : page.items)
-        write_rule(w, r, projections::automation_query::rule_counts(*v, r.id));
-      internal::end_list(w, internal::make_cursor(sig, page.next_cursor));
-      out.respond(json(200, std::move(w).str()));
-    });
-  });
+  after_min_position(ctx, req, out,
+                     [store = ctx.store, limit = *limit, cursor = *cursor, sig, out] {
+                       internal::defer([store, limit, cursor, sig, out] {
+                         auto v = automation_view(*store);
+                         if (!v)
+                           return out.respond(error_response(500, "internal", "no read model"));
+                         auto page = projections::automation_query::rules(*v, {limit, cursor});
+                         events::json_writer w;
+                         internal::begin_list(w);
+                         for (const auto& r : page.items)
+                           write_rule(w, r, projections::automation_query::rule_counts(*v, r.id));
+                         internal::end_list(w, internal::make_cursor(sig, page.next_cursor));
+                         out.respond(json(200, std::move(w).str()));
+                       });
+                     });
 }
 
 void create_rule(context& ctx, request&& req, responder out) {
@@ -376,27 +391,26 @@ void list_alerts(context& ctx, request&& req, responder out) {
   std::string sig = internal::signature("alerts", req);
   auto cursor = internal::parse_cursor(req, out, sig);
   if (!cursor) return;
-  after_min_position(ctx, req, out,
-                     [store = ctx.store, state, limit = *limit, cursor = *cursor, sig, out] {
-                       internal::defer([store, state, limit, cursor, sig, out] {
-                         auto v = automation_view(*store);
-                         if (!v) return out.respond(error_response(500, "internal", "no read model"));
-                         auto page = projections::automation_query::alerts(*v, state,
-                                                                           {limit, cursor});
-                         events::json_writer w;
-                         internal::begin_list(w);
-                         for (const auto& a : page.items) write_alert(w, a);
-                         internal::end_list(w, internal::make_cursor(sig, page.next_cursor));
-                         out.respond(json(200, std::move(w).str()));
-                       });
-                     });
+  after_min_position(
+      ctx, req, out, [store = ctx.store, state, limit = *limit, cursor = *cursor, sig, out] {
+        internal::defer([store, state, limit, cursor, sig, out] {
+          auto v = automation_view(*store);
+          if (!v) return out.respond(error_response(500, "internal", "no read model"));
+          auto page = projections::automation_query::alerts(*v, state, {limit, cursor});
+          events::json_writer w;
+          internal::begin_list(w);
+          for (const auto& a : page.items) write_alert(w, a);
+          internal::end_list(w, internal::make_cursor(sig, page.next_cursor));
+          out.respond(json(200, std::move(w).str()));
+        });
+      });
 }
 
 void ack_alert(context& ctx, request&& req, path_params&& p, responder out) {
   auto who = require(ctx, req, out, access::cs_work);
   if (!who) return;
-  internal::run_command(ctx, *who, req, out, commands::acknowledge_alert{std::string(p["id"])},
-                        200, render_with(ctx.store, alert_json));
+  internal::run_command(ctx, *who, req, out, commands::acknowledge_alert{std::string(p["id"])}, 200,
+                        render_with(ctx.store, alert_json));
 }
 
 }  // namespace
@@ -415,10 +429,9 @@ void add_automation_routes(router& r, context& ctx) {
   r.add("PATCH", "/api/v1/templates/{id}", [&ctx](request&& req, path_params&& p, responder out) {
     update_template(ctx, std::move(req), std::move(p), std::move(out));
   });
-  r.add("DELETE", "/api/v1/templates/{id}",
-        [&ctx](request&& req, path_params&& p, responder out) {
-          delete_template(ctx, std::move(req), std::move(p), std::move(out));
-        });
+  r.add("DELETE", "/api/v1/templates/{id}", [&ctx](request&& req, path_params&& p, responder out) {
+    delete_template(ctx, std::move(req), std::move(p), std::move(out));
+  });
 
   r.add("GET", "/api/v1/reminders", [&ctx](request&& req, path_params&&, responder out) {
     list_rules(ctx, std::move(req), std::move(out));
@@ -433,10 +446,9 @@ void add_automation_routes(router& r, context& ctx) {
   r.add("PATCH", "/api/v1/reminders/{id}", [&ctx](request&& req, path_params&& p, responder out) {
     update_rule(ctx, std::move(req), std::move(p), std::move(out));
   });
-  r.add("DELETE", "/api/v1/reminders/{id}",
-        [&ctx](request&& req, path_params&& p, responder out) {
-          delete_rule(ctx, std::move(req), std::move(p), std::move(out));
-        });
+  r.add("DELETE", "/api/v1/reminders/{id}", [&ctx](request&& req, path_params&& p, responder out) {
+    delete_rule(ctx, std::move(req), std::move(p), std::move(out));
+  });
 
   r.add("GET", "/api/v1/alerts", [&ctx](request&& req, path_params&&, responder out) {
     list_alerts(ctx, std::move(req), std::move(out));

@@ -34,7 +34,7 @@ namespace roms::consumers {
 class projection_runner;
 class channel;
 class media_signer;
-}
+}  // namespace roms::consumers
 namespace roms::events {
 class event_log;
 }
@@ -110,8 +110,7 @@ struct context {
 // Authenticates and authorises. Answers 401/403 itself (and returns nullopt) when refused:
 //   auto who = require(ctx, req, out, access::orders_write); if (!who) return;
 // A session request that changes state (not GET/HEAD) must carry X-CSRF-Token (403).
-std::optional<principal> require(context& ctx, const request& req, const responder& out,
-                                 access a);
+std::optional<principal> require(context& ctx, const request& req, const responder& out, access a);
 
 void add_order_routes(router& r, context& ctx);
 void add_catalog_routes(router& r, context& ctx);

@@ -89,13 +89,13 @@ void update_customer(context& ctx, request&& req, path_params&& p, responder out
   if (!who) return;
   auto body = internal::decode_body<internal::customer_patch>(req.body);
   if (!body) return internal::answer_body_error(out, body.error());
-  internal::run_command(
-      ctx, *who, req, out, std::move(body).value().to_command(std::string(p["id"])), 200,
-      [store = ctx.store](const commands::outcome& o) -> std::optional<rendered> {
-        auto b = customer_json(*store, o.id);
-        if (!b) return std::nullopt;
-        return rendered{std::move(*b), {}};
-      });
+  internal::run_command(ctx, *who, req, out,
+                        std::move(body).value().to_command(std::string(p["id"])), 200,
+                        [store = ctx.store](const commands::outcome& o) -> std::optional<rendered> {
+                          auto b = customer_json(*store, o.id);
+                          if (!b) return std::nullopt;
+                          return rendered{std::move(*b), {}};
+                        });
 }
 
 void dashboard_today(context& ctx, request&& req, responder out) {
@@ -133,8 +133,11 @@ void dashboard_today(context& ctx, request&& req, responder out) {
       w.field("low_stock_products",
               static_cast<int64_t>(projections::catalog_query::below_min(*cv.value()).size()));
       internal::whatsapp_state wa = internal::whatsapp_state_of(ctx);
-      w.key("whatsapp").begin_object().field("gateway", std::string_view(ctx.cfg.whatsapp))
-          .field("status", std::string_view(wa.status)).field("detail", std::string_view(wa.detail))
+      w.key("whatsapp")
+          .begin_object()
+          .field("gateway", std::string_view(ctx.cfg.whatsapp))
+          .field("status", std::string_view(wa.status))
+          .field("detail", std::string_view(wa.detail))
           .end_object();
       w.end_object();
       out.respond(json(200, std::move(w).str()));

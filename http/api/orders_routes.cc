@@ -1,8 +1,8 @@
 // Orders (CONTRACT.md "Orders, catalog, stock, customers"):
 //   POST /api/v1/orders                 place an order (Idempotency-Key, external_id repeats)
 //   GET  /api/v1/orders/{id}            one order with its timeline
-//   GET  /api/v1/orders                 list: status, customer_id, channel, from, to, q, limit, cursor
-//   POST /api/v1/orders/{id}/status     move it along its lifecycle
+//   GET  /api/v1/orders                 list: status, customer_id, channel, from, to, q, limit,
+//   cursor POST /api/v1/orders/{id}/status     move it along its lifecycle
 #include <mutex>
 #include <unordered_map>
 

@@ -50,16 +50,17 @@ class stream_hub {
 
  private:
   static bool visible(std::string_view type) {
-    for (std::string_view p : {"order.", "product.", "stock.", "warehouse.", "customer.",
-                               "settings.", "alert.", "message.", "conversation.", "agent.", "template.",
-                               "reminder_rule.", "whatsapp."})
+    for (std::string_view p :
+         {"order.", "product.", "stock.", "warehouse.", "customer.", "settings.", "alert.",
+          "message.", "conversation.", "agent.", "template.", "reminder_rule.", "whatsapp."})
       if (type.rfind(p, 0) == 0) return true;
     return false;
   }
 
   void broadcast(const std::string& chunk) {
     std::lock_guard lk(mu_);
-    std::erase_if(clients_, [&](const std::shared_ptr<stream_writer>& w) { return !w->write(chunk); });
+    std::erase_if(clients_,
+                  [&](const std::shared_ptr<stream_writer>& w) { return !w->write(chunk); });
   }
 
   void loop() {
@@ -80,8 +81,12 @@ class stream_hub {
         }
         std::string pos = events::to_string(e.position, ctx_.cfg.single_partition);
         events::json_writer w;
-        w.begin_object().field("type", e.event.type).field("stream", e.event.stream)
-            .field("position", pos).field("time", format_rfc3339(e.event.time)).end_object();
+        w.begin_object()
+            .field("type", e.event.type)
+            .field("stream", e.event.stream)
+            .field("position", pos)
+            .field("time", format_rfc3339(e.event.time))
+            .end_object();
         out += "event: " + e.event.type + "\nid: " + pos + "\ndata: " + w.str() + "\n\n";
       }
       auto now = std::chrono::steady_clock::now();
@@ -109,7 +114,8 @@ std::shared_ptr<stream_hub> add_stream_routes(router& r, context& ctx) {
     auto who = require(ctx, req, out, access::read);
     if (!who) return;
     auto h = weak.lock();
-    if (!h) return out.respond(json(503, R"({"error":{"code":"unavailable","message":"stopping"}})"));
+    if (!h)
+      return out.respond(json(503, R"({"error":{"code":"unavailable","message":"stopping"}})"));
     response head;
     head.content_type = "text/event-stream";
     head.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};

@@ -42,8 +42,8 @@ std::optional<std::string> overlay::get(std::string_view key) {
     return it->second.value;
   }
   scratch_.Reset();
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()),
-                               &scratch_);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), &scratch_);
   entry e;
   if (s.ok()) {
     e.value = scratch_.ToString();
@@ -65,7 +65,8 @@ void overlay::put(std::string_view key, std::string_view value) {
 
 void overlay::del(std::string_view key) {
   if (is_reserved(key)) {
-    if (!error_) error_ = "delete of a reserved key (keys starting with \\xff belong to the engine)";
+    if (!error_)
+      error_ = "delete of a reserved key (keys starting with \\xff belong to the engine)";
     return;
   }
   entry& e = dirty_slot(key);
@@ -91,8 +92,8 @@ void overlay::scan(std::string_view begin, std::string_view end,
     bool db_ok = it->Valid();
     bool ov_ok = ov != dirty_keys_.end() && ov->first < std::string_view(upper);
     if (!db_ok && !ov_ok) break;
-    std::string_view db_key = db_ok ? std::string_view(it->key().data(), it->key().size())
-                                    : std::string_view();
+    std::string_view db_key =
+        db_ok ? std::string_view(it->key().data(), it->key().size()) : std::string_view();
     if (ov_ok && (!db_ok || ov->first <= db_key)) {
       bool same = db_ok && ov->first == db_key;
       const entry& e = *ov->second;

@@ -17,9 +17,9 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <map>
 #include <memory_resource>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>

@@ -23,8 +23,8 @@ error_info rocks_error(const rocksdb::Status& s, const std::string& what) {
     code = errc::invalid_argument;
   } else if (s.IsTimedOut()) {
     code = errc::timeout;
-  } else if (s.IsIOError() && (msg.find("lock") != std::string::npos ||
-                               msg.find("LOCK") != std::string::npos)) {
+  } else if (s.IsIOError() &&
+             (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)) {
     code = errc::locked;
   }
   return error_info{make_error_code(code), what + ": " + msg};
@@ -47,11 +47,11 @@ rocks_env make_rocks_env(uint64_t budget) {
   d.create_if_missing = true;
   d.create_missing_column_families = true;
   d.write_buffer_manager = env.wbm;
-  d.max_background_jobs = 2;             // 2 cores: one flush, one compaction
-  d.bytes_per_sync = 1 << 20;            // smooth write-back of SST files
+  d.max_background_jobs = 2;   // 2 cores: one flush, one compaction
+  d.bytes_per_sync = 1 << 20;  // smooth write-back of SST files
   d.wal_bytes_per_sync = 1 << 20;
-  d.max_total_wal_size = budget;         // a rarely written CF must not pin old WAL files
-  d.keep_log_file_num = 3;               // RocksDB's own LOG files
+  d.max_total_wal_size = budget;  // a rarely written CF must not pin old WAL files
+  d.keep_log_file_num = 3;        // RocksDB's own LOG files
   d.max_log_file_size = 4 << 20;
   d.avoid_unnecessary_blocking_io = true;
   d.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;

@@ -45,10 +45,15 @@ struct db_holder {
 class gen_cf final : public fold_target {
  public:
   gen_cf(std::shared_ptr<db_holder> db, rocksdb::ColumnFamilyHandle* cf,
-             std::shared_ptr<projection> p, std::string name, uint64_t gen,
-             uint32_t stored_version, std::vector<int64_t> position)
-      : db_(std::move(db)), cf_(cf), proj_(std::move(p)), name_(std::move(name)), gen_(gen),
-        stored_version_(stored_version), position_(std::move(position)),
+         std::shared_ptr<projection> p, std::string name, uint64_t gen, uint32_t stored_version,
+         std::vector<int64_t> position)
+      : db_(std::move(db)),
+        cf_(cf),
+        proj_(std::move(p)),
+        name_(std::move(name)),
+        gen_(gen),
+        stored_version_(stored_version),
+        position_(std::move(position)),
         overlay_(db_->db, cf_) {}
   ~gen_cf() override;
 

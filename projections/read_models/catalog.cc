@@ -16,7 +16,10 @@ struct reserved_item {
   std::string product_id;
   int64_t qty = 0;
   template <class V>
-  void fields(V& v) { v("product_id", product_id); v("qty", qty); }
+  void fields(V& v) {
+    v("product_id", product_id);
+    v("qty", qty);
+  }
 };
 
 struct reservation {
@@ -24,7 +27,11 @@ struct reservation {
   std::vector<reserved_item> items;
   std::string state = "reserved";  // reserved | shipped | released
   template <class V>
-  void fields(V& v) { v("warehouse", warehouse); v("items", items); v("state", state); }
+  void fields(V& v) {
+    v("warehouse", warehouse);
+    v("items", items);
+    v("state", state);
+  }
 };
 
 product_record load_product(fold_context& ctx, std::string_view id) {
@@ -211,9 +218,7 @@ std::vector<stock_record> stock_of(const read_view& v, std::string_view product_
 
 std::vector<stock_record> stock(const read_view& v, std::string_view warehouse, bool below) {
   std::vector<stock_record> out;
-  auto keep = [&](const stock_record& s) {
-    return warehouse.empty() || s.warehouse == warehouse;
-  };
+  auto keep = [&](const stock_record& s) { return warehouse.empty() || s.warehouse == warehouse; };
   if (below) {
     v.scan("low/", prefix_end("low/"), [&](std::string_view k, std::string_view) {
       for (auto& s : stock_of(v, k.substr(4)))

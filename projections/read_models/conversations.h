@@ -54,11 +54,22 @@ struct conversation_record {
   int64_t message_count = 0;
   template <class V>
   void fields(V& v) {
-    v("id", id); v("customer_id", customer_id); v("phone", phone); v("assignee_id", assignee_id);
-    v("assignment_seq", assignment_seq); v("assigned_at", assigned_at); v("state", state);
-    v("close_reason", close_reason); v("opened_at", opened_at); v("closed_at", closed_at);
-    v("last_message_at", last_message_at); v("last_us", last_us); v("last_preview", last_preview);
-    v("last_direction", last_direction); v("unread", unread); v("message_count", message_count);
+    v("id", id);
+    v("customer_id", customer_id);
+    v("phone", phone);
+    v("assignee_id", assignee_id);
+    v("assignment_seq", assignment_seq);
+    v("assigned_at", assigned_at);
+    v("state", state);
+    v("close_reason", close_reason);
+    v("opened_at", opened_at);
+    v("closed_at", closed_at);
+    v("last_message_at", last_message_at);
+    v("last_us", last_us);
+    v("last_preview", last_preview);
+    v("last_direction", last_direction);
+    v("unread", unread);
+    v("message_count", message_count);
   }
 };
 
@@ -72,8 +83,13 @@ struct agent_record {
   std::string last_seen_at;
   template <class V>
   void fields(V& v) {
-    v("id", id); v("status", status); v("reason", reason); v("status_seq", status_seq);
-    v("since", since); v("open", open); v("last_seen_at", last_seen_at);
+    v("id", id);
+    v("status", status);
+    v("reason", reason);
+    v("status_seq", status_seq);
+    v("since", since);
+    v("open", open);
+    v("last_seen_at", last_seen_at);
   }
 };
 
@@ -84,7 +100,8 @@ struct inbox_settings_record {
   int64_t reassign_after_minutes = 0;
   template <class V>
   void fields(V& v) {
-    v("close_after_minutes", close_after_minutes); v("agent_idle_minutes", agent_idle_minutes);
+    v("close_after_minutes", close_after_minutes);
+    v("agent_idle_minutes", agent_idle_minutes);
     v("max_open_per_agent", max_open_per_agent);
     v("reassign_after_minutes", reassign_after_minutes);
   }
@@ -99,7 +116,10 @@ struct fetched_media_record {
   std::string error;
   template <class V>
   void fields(V& v) {
-    v("sha256", sha256); v("mime_type", mime_type); v("filename", filename); v("size", size);
+    v("sha256", sha256);
+    v("mime_type", mime_type);
+    v("filename", filename);
+    v("size", size);
     v("error", error);
   }
 };

@@ -24,8 +24,11 @@ struct customer_order {
   bool counted = true;
   template <class V>
   void fields(V& v) {
-    v("customer_id", customer_id); v("total", total); v("currency", currency);
-    v("time_us", time_us); v("counted", counted);
+    v("customer_id", customer_id);
+    v("total", total);
+    v("currency", currency);
+    v("time_us", time_us);
+    v("counted", counted);
   }
 };
 
@@ -52,7 +55,7 @@ void evaluate(customer_record& c, const shop_settings& s, int64_t now) {
   auto consider = [&](int64_t t) {
     if (t > now && (due == 0 || t < due)) due = t;
   };
-  consider(c.first_seen_us + s.new_member_days * kDay);            // stops being new
+  consider(c.first_seen_us + s.new_member_days * kDay);  // stops being new
   if (c.last_order_us) consider(c.last_order_us + s.inactive_after_days * kDay + 1);  // inactive
   c.due_us = due;
 }
@@ -72,8 +75,7 @@ void add_geo(fold_context& ctx, const customer_record& c, int sign) {
 }
 
 // Writes `now_c` and moves every index entry that changed since `old`.
-void save(fold_context& ctx, const std::optional<customer_record>& old,
-          const customer_record& c) {
+void save(fold_context& ctx, const std::optional<customer_record>& old, const customer_record& c) {
   const std::string& id = c.id;
   if (old) {
     for (const auto& s : old->segments) ctx.del(key("g", s, id));

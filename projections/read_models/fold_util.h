@@ -86,8 +86,8 @@ template <class T>
 result_msg<T> decode_event(const events::stored_event& e) {
   auto r = events::decode_payload<T>(e.event.payload);
   if (!r) {
-    return error_info{r.error().code, "event at " + events::to_string(e.position, false) +
-                                          " (" + e.event.type + "): " + r.error().message};
+    return error_info{r.error().code, "event at " + events::to_string(e.position, false) + " (" +
+                                          e.event.type + "): " + r.error().message};
   }
   return r;
 }

@@ -65,8 +65,8 @@ struct message_record {
   std::string queued_event_id;  // the message.queued (or .received) event's id
   std::string gateway;
   std::string gateway_message_id;
-  int64_t attempts = 0;   // message.sending events folded (the last attempt's number)
-  int64_t failures = 0;   // retryable failures that count towards giving up (not "disconnected")
+  int64_t attempts = 0;    // message.sending events folded (the last attempt's number)
+  int64_t failures = 0;    // retryable failures that count towards giving up (not "disconnected")
   int64_t sending_us = 0;  // the last message.sending's time
   int64_t ready_us = 0;    // when it may be sent (while queued)
   std::string error;       // the last failure's sentence
@@ -81,16 +81,36 @@ struct message_record {
   std::string failed_at;
   template <class V>
   void fields(V& v) {
-    v("id", id); v("direction", direction); v("status", status); v("customer_id", customer_id);
-    v("conversation_id", conversation_id); v("to", to); v("from", from); v("kind", kind);
-    v("body", body); v("template_id", template_id); v("wa_template", wa_template);
-    v("media", media); v("idempotency_key", idempotency_key); v("cause", cause);
-    v("queued_event_id", queued_event_id); v("gateway", gateway);
-    v("gateway_message_id", gateway_message_id); v("attempts", attempts);
-    v("failures", failures); v("sending_us", sending_us); v("ready_us", ready_us);
-    v("error", error); v("error_code", error_code); v("in_doubt", in_doubt);
-    v("created_at", created_at); v("created_us", created_us); v("updated_at", updated_at);
-    v("sent_at", sent_at); v("delivered_at", delivered_at); v("read_at", read_at);
+    v("id", id);
+    v("direction", direction);
+    v("status", status);
+    v("customer_id", customer_id);
+    v("conversation_id", conversation_id);
+    v("to", to);
+    v("from", from);
+    v("kind", kind);
+    v("body", body);
+    v("template_id", template_id);
+    v("wa_template", wa_template);
+    v("media", media);
+    v("idempotency_key", idempotency_key);
+    v("cause", cause);
+    v("queued_event_id", queued_event_id);
+    v("gateway", gateway);
+    v("gateway_message_id", gateway_message_id);
+    v("attempts", attempts);
+    v("failures", failures);
+    v("sending_us", sending_us);
+    v("ready_us", ready_us);
+    v("error", error);
+    v("error_code", error_code);
+    v("in_doubt", in_doubt);
+    v("created_at", created_at);
+    v("created_us", created_us);
+    v("updated_at", updated_at);
+    v("sent_at", sent_at);
+    v("delivered_at", delivered_at);
+    v("read_at", read_at);
     v("failed_at", failed_at);
   }
 };
@@ -100,11 +120,14 @@ struct whatsapp_status_record {
   std::string gateway;  // waha | cloud | off
   std::string status;   // connected | disconnected | pairing
   std::string detail;
-  std::string since;    // RFC 3339: the event that set it
+  std::string since;  // RFC 3339: the event that set it
   int64_t since_us = 0;
   template <class V>
   void fields(V& v) {
-    v("gateway", gateway); v("status", status); v("detail", detail); v("since", since);
+    v("gateway", gateway);
+    v("status", status);
+    v("detail", detail);
+    v("since", since);
     v("since_us", since_us);
   }
 };

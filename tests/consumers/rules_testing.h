@@ -175,7 +175,8 @@ class rules_bench {
   }
 
   void customer(const std::string& id, const std::string& phone, const std::string& name,
-                int64_t at = kT0 - kDay, bool phone_valid = true, std::string actor = "user:admin") {
+                int64_t at = kT0 - kDay, bool phone_valid = true,
+                std::string actor = "user:admin") {
     events::customer_registered c;
     c.customer_id = id;
     c.phone = phone;

@@ -136,7 +136,9 @@ TEST(RulesThankYou, UsesTheLatestOrderConfirmationTemplateWithItsCloudTemplate) 
   t.template_id = "tpl_custom";
   t.name = "Terima kasih v2";
   t.kind = "order_confirmation";
-  t.body = "Makasih {customer_name} \xF0\x9F\x98\x8D! {order_id}: {product_name} = {total}. {recommendation}";
+  t.body =
+      "Makasih {customer_name} \xF0\x9F\x98\x8D! {order_id}: {product_name} = {total}. "
+      "{recommendation}";
   t.wa_template_name = "order_thanks";
   t.wa_language = "id";
   b.add(t, "template-tpl_custom", kT0 - kHour);

@@ -10,8 +10,8 @@
 #include "core/metrics.h"
 #include "events/embedded_log.h"
 #include "events/kafka/kafka_log.h"
-#include "tests/testing/kafka_env.h"
 #include "tests/projections/engine_testing.h"
+#include "tests/testing/kafka_env.h"
 #include "tests/testing/temp_dir.h"
 
 namespace roms::consumers {
@@ -22,9 +22,9 @@ using projections::projection_store;
 using projections::stale_policy;
 using projections::store_options;
 
-std::shared_ptr<projection_store> open_store(const std::filesystem::path& dir,
-                                             std::vector<std::shared_ptr<projections::projection>> m,
-                                             stale_policy sp = stale_policy::reset) {
+std::shared_ptr<projection_store> open_store(
+    const std::filesystem::path& dir, std::vector<std::shared_ptr<projections::projection>> m,
+    stale_policy sp = stale_policy::reset) {
   store_options o;
   o.on_stale = sp;
   auto s = projection_store::open(dir, std::move(m), o);

@@ -122,8 +122,12 @@ struct automation_state final : decision_state {
     auto it = templates.find(id);
     if (it != templates.end()) return it->second;
     if (id == kDefaultOrderConfirmationId)
-      return template_state{std::string(id), "Konfirmasi", "order_confirmation",
-                            std::string(kDefaultOrderConfirmationBody), "", ""};
+      return template_state{std::string(id),
+                            "Konfirmasi",
+                            "order_confirmation",
+                            std::string(kDefaultOrderConfirmationBody),
+                            "",
+                            ""};
     return std::nullopt;
   }
   std::optional<reminder_rule_state> reminder_rule(std::string_view id) override {

@@ -116,7 +116,8 @@ TEST_P(Golden, UpcastsToTheExpectedLatestVersion) {
   ASSERT_TRUE(up) << g.file << ": " << up.error().message;
   EXPECT_EQ(up.value().version, std::max(latest, g.version));
 
-  fs::path expected_file = g.file.parent_path() / ("v" + std::to_string(g.version) + ".upcast.json");
+  fs::path expected_file =
+      g.file.parent_path() / ("v" + std::to_string(g.version) + ".upcast.json");
   if (!fs::exists(expected_file)) {
     EXPECT_GE(g.version, latest) << g.file << ": an old version needs " << expected_file.filename()
                                  << " showing the event after upcasting to v" << latest;
@@ -154,7 +155,8 @@ TEST(GoldenFiles, CoverEveryVersionOfEveryType) {
   for (const auto& [type, have] : versions) {
     const uint32_t latest = std::max(latest_version(type), have.empty() ? 1u : *have.rbegin());
     for (uint32_t v = 1; v <= latest; ++v) {
-      EXPECT_TRUE(have.count(v)) << "missing golden file " << (golden_dir() / type / ("v" + std::to_string(v) + ".json"));
+      EXPECT_TRUE(have.count(v)) << "missing golden file "
+                                 << (golden_dir() / type / ("v" + std::to_string(v) + ".json"));
     }
   }
 }
@@ -167,9 +169,10 @@ TEST(GoldenFiles, HaveNoStrayFiles) {
     }
     for (const auto& f : fs::directory_iterator(dir.path())) {
       std::string name = f.path().filename().string();
-      std::string base = name.ends_with(".upcast.json") ? name.substr(0, name.size() - 12) + ".json" : name;
-      EXPECT_NE(version_of(base), 0u) << "unexpected file " << f.path()
-                                      << " (expected v<N>.json or v<N>.upcast.json)";
+      std::string base =
+          name.ends_with(".upcast.json") ? name.substr(0, name.size() - 12) + ".json" : name;
+      EXPECT_NE(version_of(base), 0u)
+          << "unexpected file " << f.path() << " (expected v<N>.json or v<N>.upcast.json)";
     }
   }
 }

@@ -95,7 +95,8 @@ TEST_F(ApiAccess, RolesAndCsrf) {
 
   // An Admin session: state changes need the CSRF token; reads do not.
   EXPECT_EQ(as(kAdminSession).get("/api/v1/orders").status, 200);
-  auto no_token = as(kAdminSession).post("/api/v1/orders", order_body("KOPI-250", 1, "081234567890"));
+  auto no_token =
+      as(kAdminSession).post("/api/v1/orders", order_body("KOPI-250", 1, "081234567890"));
   EXPECT_EQ(no_token.status, 403);
   EXPECT_EQ(no_token.code(), "csrf_required");
   auto wrong = as(std::string(kAdminSession) + "X-CSRF-Token: csrf-cs\r\n")
@@ -139,23 +140,40 @@ TEST_F(ApiAccess, OpenApiDescribesEveryRoute) {
   EXPECT_EQ(doc.str("openapi").rfind("3.0", 0), 0u);
   const auto& paths = doc.at("paths").as_object();
   const std::pair<std::string_view, std::string_view> documented[] = {
-      {"get", "/api/v1/orders"},           {"post", "/api/v1/orders"},
-      {"get", "/api/v1/orders/{id}"},      {"post", "/api/v1/orders/{id}/status"},
-      {"get", "/api/v1/products"},         {"post", "/api/v1/products"},
-      {"get", "/api/v1/products/{id}"},    {"patch", "/api/v1/products/{id}"},
-      {"get", "/api/v1/stock"},            {"post", "/api/v1/stock/adjust"},
-      {"post", "/api/v1/stock/transfer"},  {"get", "/api/v1/warehouses"},
-      {"post", "/api/v1/warehouses"},      {"get", "/api/v1/customers"},
-      {"get", "/api/v1/customers/{id}"},   {"patch", "/api/v1/customers/{id}"},
-      {"get", "/api/v1/dashboard/today"},  {"get", "/api/v1/reports/top-customers"},
-      {"get", "/api/v1/reports/geo"},      {"get", "/api/v1/settings"},
-      {"patch", "/api/v1/settings"},       {"get", "/healthz"},
-      {"get", "/metrics"},                 {"get", "/api/v1/openapi.json"},
-      {"post", "/api/v1/auth/login"},      {"get", "/api/v1/auth/me"},
-      {"post", "/api/v1/auth/logout"},     {"get", "/api/v1/users"},
-      {"post", "/api/v1/users"},           {"patch", "/api/v1/users/{id}"},
-      {"get", "/api/v1/apikeys"},          {"post", "/api/v1/apikeys"},
-      {"delete", "/api/v1/apikeys/{id}"},  {"post", "/webhooks/shopify"},
+      {"get", "/api/v1/orders"},
+      {"post", "/api/v1/orders"},
+      {"get", "/api/v1/orders/{id}"},
+      {"post", "/api/v1/orders/{id}/status"},
+      {"get", "/api/v1/products"},
+      {"post", "/api/v1/products"},
+      {"get", "/api/v1/products/{id}"},
+      {"patch", "/api/v1/products/{id}"},
+      {"get", "/api/v1/stock"},
+      {"post", "/api/v1/stock/adjust"},
+      {"post", "/api/v1/stock/transfer"},
+      {"get", "/api/v1/warehouses"},
+      {"post", "/api/v1/warehouses"},
+      {"get", "/api/v1/customers"},
+      {"get", "/api/v1/customers/{id}"},
+      {"patch", "/api/v1/customers/{id}"},
+      {"get", "/api/v1/dashboard/today"},
+      {"get", "/api/v1/reports/top-customers"},
+      {"get", "/api/v1/reports/geo"},
+      {"get", "/api/v1/settings"},
+      {"patch", "/api/v1/settings"},
+      {"get", "/healthz"},
+      {"get", "/metrics"},
+      {"get", "/api/v1/openapi.json"},
+      {"post", "/api/v1/auth/login"},
+      {"get", "/api/v1/auth/me"},
+      {"post", "/api/v1/auth/logout"},
+      {"get", "/api/v1/users"},
+      {"post", "/api/v1/users"},
+      {"patch", "/api/v1/users/{id}"},
+      {"get", "/api/v1/apikeys"},
+      {"post", "/api/v1/apikeys"},
+      {"delete", "/api/v1/apikeys/{id}"},
+      {"post", "/webhooks/shopify"},
       {"post", "/webhooks/woocommerce"},
   };
   for (const auto& [method, path] : documented) {
@@ -220,7 +238,8 @@ TEST(ApiReadOnly, ServesReadsRefusesWrites) {
     api_client c(s.port(), kAdminKey);
     ASSERT_EQ(c.post("/api/v1/products", R"({"sku":"A-1","name":"A","price":10})").status, 201);
     ASSERT_EQ(c.post("/api/v1/stock/adjust", R"({"sku":"A-1","delta":5})").status, 200);
-    auto o = c.post("/api/v1/orders", R"({"customer":{"name":"B"},"items":[{"sku":"A-1","qty":1}]})");
+    auto o =
+        c.post("/api/v1/orders", R"({"customer":{"name":"B"},"items":[{"sku":"A-1","qty":1}]})");
     ASSERT_EQ(o.status, 201) << o;
     order_id = o.str("id");
   }
@@ -235,7 +254,8 @@ TEST(ApiReadOnly, ServesReadsRefusesWrites) {
   auto w = c.post("/api/v1/products", R"({"sku":"B-1","name":"B","price":10})");
   EXPECT_EQ(w.status, 403) << w;
   EXPECT_EQ(w.code(), "read_only");
-  auto session = api_client(s.port(), kAdminSessionCsrf).patch("/api/v1/settings", R"({"shop_name":"X"})");
+  auto session =
+      api_client(s.port(), kAdminSessionCsrf).patch("/api/v1/settings", R"({"shop_name":"X"})");
   EXPECT_EQ(session.code(), "read_only");
   EXPECT_EQ(c.get("/api/v1/orders?min_position=999999").field(), "min_position");
   auto h = api_client(s.port(), "").get("/healthz");

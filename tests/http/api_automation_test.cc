@@ -103,8 +103,8 @@ TEST_F(ApiAutomation, AnUnknownVariableIsRefusedWhenTheTemplateIsSaved) {
                                  R"({"body":"Resi {tracking_no}"})");
   ASSERT_EQ(p.status, 400) << p;
   EXPECT_NE(p.body.find("{tracking_no}"), std::string::npos) << p;
-  auto t = admin_session().post("/api/v1/templates",
-                                R"({"name":"X","type":"promo","body":"Halo"})");
+  auto t =
+      admin_session().post("/api/v1/templates", R"({"name":"X","type":"promo","body":"Halo"})");
   ASSERT_EQ(t.status, 400) << t;
   EXPECT_EQ(t.field(), "type");
   auto e = admin_session().post("/api/v1/templates", R"({"name":"X","type":"custom","body":""})");
@@ -113,13 +113,14 @@ TEST_F(ApiAutomation, AnUnknownVariableIsRefusedWhenTheTemplateIsSaved) {
 }
 
 TEST_F(ApiAutomation, TheDefaultTemplateCanBeEditedButNotDeleted) {
-  auto p = admin_session().patch("/api/v1/templates/tpl_order_confirmation",
-                                 R"({"body":"Makasih {name}! Pesanan {order_id} senilai {total} \u2705"})");
+  auto p = admin_session().patch(
+      "/api/v1/templates/tpl_order_confirmation",
+      R"({"body":"Makasih {name}! Pesanan {order_id} senilai {total} \u2705"})");
   ASSERT_EQ(p.status, 200) << p;
   EXPECT_TRUE(p.at("default").as_bool());
   EXPECT_EQ(p.str("body"), "Makasih {name}! Pesanan {order_id} senilai {total} \xE2\x9C\x85");
-  auto k = admin_session().patch("/api/v1/templates/tpl_order_confirmation",
-                                 R"({"type":"greeting"})");
+  auto k =
+      admin_session().patch("/api/v1/templates/tpl_order_confirmation", R"({"type":"greeting"})");
   EXPECT_EQ(k.status, 400) << k;
   auto d = del(admin_session(), "/api/v1/templates/tpl_order_confirmation");
   EXPECT_EQ(d.status, 409) << d;
@@ -143,8 +144,9 @@ TEST_F(ApiAutomation, RolesTemplatesAreAdminsToWriteAndEveryonesToRead) {
 TEST_F(ApiAutomation, ReminderRulesAreCreatedEditedAndDeleted) {
   std::string kopi = product("KOPI-250", 45000, 10);
   auto a = admin_session();
-  auto bad_product = a.post("/api/v1/reminders",
-                            R"({"name":"X","days_after_delivery":7,"product_id":"prd_nope","body":"Halo"})");
+  auto bad_product =
+      a.post("/api/v1/reminders",
+             R"({"name":"X","days_after_delivery":7,"product_id":"prd_nope","body":"Halo"})");
   ASSERT_EQ(bad_product.status, 400) << bad_product;
   EXPECT_EQ(bad_product.field(), "product_id");
   auto bad_tpl = a.post("/api/v1/reminders",
@@ -162,9 +164,10 @@ TEST_F(ApiAutomation, ReminderRulesAreCreatedEditedAndDeleted) {
   ASSERT_EQ(neg.status, 400) << neg;
   EXPECT_EQ(neg.field(), "days_after_delivery");
 
-  auto c = a.post("/api/v1/reminders",
-                  R"({"name":"Reminder Kopi Habis","days_after_delivery":14,"product_id":")" +
-                      kopi + R"(","body":"Halo {customer_name}, {product_name} habis? {recommendation}"})");
+  auto c =
+      a.post("/api/v1/reminders",
+             R"({"name":"Reminder Kopi Habis","days_after_delivery":14,"product_id":")" + kopi +
+                 R"(","body":"Halo {customer_name}, {product_name} habis? {recommendation}"})");
   ASSERT_EQ(c.status, 201) << c;
   std::string id = c.str("id");
   EXPECT_EQ(c.str("product_id"), kopi);
@@ -252,12 +255,18 @@ TEST_F(ApiAutomation, OpenApiDocumentsTheAutomationRoutes) {
   ASSERT_EQ(doc.status, 200);
   const auto& paths = doc.at("paths").as_object();
   const std::pair<std::string_view, std::string_view> documented[] = {
-      {"get", "/api/v1/templates"},       {"post", "/api/v1/templates"},
-      {"get", "/api/v1/templates/{id}"},  {"patch", "/api/v1/templates/{id}"},
-      {"delete", "/api/v1/templates/{id}"}, {"get", "/api/v1/reminders"},
-      {"post", "/api/v1/reminders"},      {"get", "/api/v1/reminders/{id}"},
-      {"patch", "/api/v1/reminders/{id}"}, {"delete", "/api/v1/reminders/{id}"},
-      {"get", "/api/v1/alerts"},          {"get", "/api/v1/alerts/{id}"},
+      {"get", "/api/v1/templates"},
+      {"post", "/api/v1/templates"},
+      {"get", "/api/v1/templates/{id}"},
+      {"patch", "/api/v1/templates/{id}"},
+      {"delete", "/api/v1/templates/{id}"},
+      {"get", "/api/v1/reminders"},
+      {"post", "/api/v1/reminders"},
+      {"get", "/api/v1/reminders/{id}"},
+      {"patch", "/api/v1/reminders/{id}"},
+      {"delete", "/api/v1/reminders/{id}"},
+      {"get", "/api/v1/alerts"},
+      {"get", "/api/v1/alerts/{id}"},
       {"post", "/api/v1/alerts/{id}/ack"},
   };
   for (const auto& [method, path] : documented) {
@@ -276,7 +285,8 @@ TEST_F(ApiAutomation, AnOrderPlacedOverTheApiGetsExactlyOneThankYou) {
   ASSERT_TRUE(rules.start());
   product("KOPI-250", 62500, 10);
   auto r = place(order_body("KOPI-250", 2, "0812-3456-7890", "web-1001"));
-  auto again = admin().post("/api/v1/orders", order_body("KOPI-250", 2, "0812-3456-7890", "web-1001"));
+  auto again =
+      admin().post("/api/v1/orders", order_body("KOPI-250", 2, "0812-3456-7890", "web-1001"));
   EXPECT_EQ(again.status, 200) << again;  // the same order again: nothing new
   auto pos = events::parse_position(r.header("X-Roms-Position"));
   ASSERT_TRUE(pos);
@@ -316,17 +326,24 @@ TEST_F(ApiAutomation, ADeliveredOrderGetsExactlyOneReminderWhenTheClockReachesIt
       "/api/v1/products",
       R"({"sku":"KOPI-250","name":"Kopi Bubuk 250g","price":62500,"cost":30000,"min_stock":0,"cross_sell":"Kak, sekalian Gula Aren-nya biar makin nikmat!"})");
   ASSERT_EQ(p.status, 201) << p;
-  ASSERT_EQ(admin().post("/api/v1/stock/adjust", R"({"sku":"KOPI-250","delta":50,"reason":"received"})").status, 200);
+  ASSERT_EQ(
+      admin()
+          .post("/api/v1/stock/adjust", R"({"sku":"KOPI-250","delta":50,"reason":"received"})")
+          .status,
+      200);
   auto rule = admin_session().post(
-      "/api/v1/reminders", R"({"name":"Reminder Kopi Habis","days_after_delivery":3,"product_id":")" +
-                               p.str("id") +
-                               R"(","body":"Halo {customer_name}, {product_name} sudah mau habis? {recommendation}"})");
+      "/api/v1/reminders",
+      R"({"name":"Reminder Kopi Habis","days_after_delivery":3,"product_id":")" + p.str("id") +
+          R"(","body":"Halo {customer_name}, {product_name} sudah mau habis? {recommendation}"})");
   ASSERT_EQ(rule.status, 201) << rule;
   auto order = place(order_body("KOPI-250", 1, "0812-3456-7890", "web-7"));
   const std::string id = order.str("id");
-  ASSERT_EQ(admin().post("/api/v1/orders/" + id + "/status", R"({"status":"processed"})").status, 200);
-  ASSERT_EQ(admin().post("/api/v1/orders/" + id + "/status",
-                         R"({"status":"shipped","tracking_number":"JNE-1","courier":"jne"})").status,
+  ASSERT_EQ(admin().post("/api/v1/orders/" + id + "/status", R"({"status":"processed"})").status,
+            200);
+  ASSERT_EQ(admin()
+                .post("/api/v1/orders/" + id + "/status",
+                      R"({"status":"shipped","tracking_number":"JNE-1","courier":"jne"})")
+                .status,
             200);
   auto delivered = admin().post("/api/v1/orders/" + id + "/status", R"({"status":"delivered"})");
   ASSERT_EQ(delivered.status, 200) << delivered;

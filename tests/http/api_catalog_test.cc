@@ -170,8 +170,10 @@ TEST_F(ApiCatalog, StockRowsPerWarehouseAndBelowMinimum) {
   std::string teh = product("TEH-100", 20000, 2, 5);
   std::string gula = product("GULA-1", 15000, 8, 0);
   ASSERT_EQ(admin().post("/api/v1/warehouses", R"({"id":"bandung","name":"Bandung"})").status, 201);
-  ASSERT_EQ(admin().post("/api/v1/stock/transfer",
-                         R"({"sku":"KOPI-250","from":"main","to":"bandung","qty":3})").status,
+  ASSERT_EQ(admin()
+                .post("/api/v1/stock/transfer",
+                      R"({"sku":"KOPI-250","from":"main","to":"bandung","qty":3})")
+                .status,
             200);
   auto all = admin().get("/api/v1/stock");
   ASSERT_EQ(all.status, 200) << all;

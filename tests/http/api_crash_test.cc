@@ -54,8 +54,11 @@ TEST(ApiCrash, EveryOrderAnswered201SurvivesKill9) {
   auto [pid, port] = spawn_server(dir.path());
   ASSERT_NE(port, 0) << "the server did not start";
   api_client admin(port, kAdminKey);
-  ASSERT_EQ(admin.post("/api/v1/products", R"({"sku":"KOPI-250","name":"Kopi","price":45000})").status, 201);
-  ASSERT_EQ(admin.post("/api/v1/stock/adjust", R"({"sku":"KOPI-250","delta":1000000})").status, 200);
+  ASSERT_EQ(
+      admin.post("/api/v1/products", R"({"sku":"KOPI-250","name":"Kopi","price":45000})").status,
+      201);
+  ASSERT_EQ(admin.post("/api/v1/stock/adjust", R"({"sku":"KOPI-250","delta":1000000})").status,
+            200);
 
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> acked;  // (external_id, order id)
@@ -121,9 +124,10 @@ TEST(ApiCrash, EveryOrderAnswered201SurvivesKill9) {
   EXPECT_EQ(missing, 0u) << "of " << acked.size();
   // A client retrying an acknowledged order after the crash gets the original.
   const auto& [ext, id] = acked.front();
-  auto retry = after.post("/api/v1/orders",
-                          R"({"external_id":")" + ext +
-                              R"(","channel":"api","customer":{"name":"C"},"items":[{"sku":"KOPI-250","qty":1}]})");
+  auto retry = after.post(
+      "/api/v1/orders",
+      R"({"external_id":")" + ext +
+          R"(","channel":"api","customer":{"name":"C"},"items":[{"sku":"KOPI-250","qty":1}]})");
   EXPECT_EQ(retry.status, 200) << retry;
   EXPECT_EQ(retry.str("id"), id);
   auto list = after.get("/api/v1/orders?limit=500");

@@ -17,9 +17,9 @@ std::set<std::string> keys_of(const json::object& o) {
 }
 
 const std::set<std::string> kCustomerFields = {
-    "id",          "phone",         "name",          "email",    "city",
-    "province",    "order_count",   "total_spent",   "first_order_at",
-    "last_order_at", "segments",    "primary_segment", "created_at"};
+    "id",       "phone",           "name",        "email",          "city",
+    "province", "order_count",     "total_spent", "first_order_at", "last_order_at",
+    "segments", "primary_segment", "created_at"};
 
 TEST_F(ApiCustomers, OrdersMakeOneCustomerPerPhoneWithTheContractFields) {
   product("KOPI-250", 45000, 10);
@@ -50,8 +50,9 @@ TEST_F(ApiCustomers, OrdersMakeOneCustomerPerPhoneWithTheContractFields) {
       << "newest first";
 
   // Cancelled orders count for nothing.
-  ASSERT_EQ(admin().post("/api/v1/orders/" + b.str("id") + "/status", R"({"status":"cancelled"})").status,
-            200);
+  ASSERT_EQ(
+      admin().post("/api/v1/orders/" + b.str("id") + "/status", R"({"status":"cancelled"})").status,
+      200);
   auto after = admin().get("/api/v1/customers/" + a.str("customer_id"));
   EXPECT_EQ(after.num("order_count"), 1);
   EXPECT_EQ(after.num("total_spent"), 45000);
@@ -149,11 +150,14 @@ TEST_F(ApiCustomers, TopCustomersAndGeo) {
   product("KOPI-250", 10000, 1000);
   // Ani: 3 small orders; Budi: 1 big order; Cici: 1 small order.
   for (int i = 0; i < 3; ++i)
-    place(R"({"customer":{"name":"Ani","phone":"081200000001","city":"Bandung","province":"Jawa Barat"},
+    place(
+        R"({"customer":{"name":"Ani","phone":"081200000001","city":"Bandung","province":"Jawa Barat"},
               "items":[{"sku":"KOPI-250","qty":1}]})");
-  place(R"({"customer":{"name":"Budi","phone":"081200000002","city":"Surabaya","province":"Jawa Timur"},
+  place(
+      R"({"customer":{"name":"Budi","phone":"081200000002","city":"Surabaya","province":"Jawa Timur"},
             "items":[{"sku":"KOPI-250","qty":50}]})");
-  place(R"({"customer":{"name":"Cici","phone":"081200000003","city":"Bandung","province":"Jawa Barat"},
+  place(
+      R"({"customer":{"name":"Cici","phone":"081200000003","city":"Bandung","province":"Jawa Barat"},
             "items":[{"sku":"KOPI-250","qty":1}]})");
   auto by_orders = admin().get("/api/v1/reports/top-customers?by=orders");
   ASSERT_EQ(by_orders.status, 200) << by_orders;

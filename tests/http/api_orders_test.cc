@@ -123,7 +123,8 @@ TEST_F(ApiOrders, UnknownSkuIs400NamingTheItem) {
 }
 
 TEST_F(ApiOrders, MalformedJsonIs400) {
-  for (std::string_view body : {"{", "{\"items\":[", "not json", "[1,2]", "\"text\"", "{\"a\":1,}"}) {
+  for (std::string_view body :
+       {"{", "{\"items\":[", "not json", "[1,2]", "\"text\"", "{\"a\":1,}"}) {
     auto r = admin().post("/api/v1/orders", body);
     EXPECT_EQ(r.status, 400) << body << " → " << r;
     EXPECT_EQ(r.code(), "malformed_json") << body;
@@ -168,7 +169,8 @@ TEST_F(ApiOrders, InvalidValuesAre400NamingTheField) {
     std::string_view body, field;
   };
   const row rows[] = {
-      {R"({"channel":"fax","customer":{"name":"A"},"items":[{"sku":"KOPI-250","qty":1}]})", "channel"},
+      {R"({"channel":"fax","customer":{"name":"A"},"items":[{"sku":"KOPI-250","qty":1}]})",
+       "channel"},
       {R"({"customer":{"name":"A"},"items":[]})", "items"},
       {R"({"customer":{"name":"A"},"items":[{"sku":"KOPI-250","qty":0}]})", "items[0].qty"},
       {R"({"customer":{},"items":[{"sku":"KOPI-250","qty":1}]})", "customer"},
@@ -211,7 +213,8 @@ TEST_F(ApiOrders, StatusMovesForwardOnly) {
   EXPECT_EQ(processed.str("status"), "processed");
   EXPECT_FALSE(processed.header("X-Roms-Position").empty());
 
-  auto shipped = admin().post(base, R"({"status":"shipped","tracking_number":"JNE123","courier":"jne"})");
+  auto shipped =
+      admin().post(base, R"({"status":"shipped","tracking_number":"JNE123","courier":"jne"})");
   ASSERT_EQ(shipped.status, 200) << shipped;
   EXPECT_EQ(shipped.str("tracking_number"), "JNE123");
   EXPECT_EQ(shipped.str("courier"), "jne");
@@ -289,8 +292,8 @@ TEST_F(ApiOrders, ListsNewestFirstWithFiltersAndCursors) {
   for (int i = 0; i < 7; ++i) {
     std::string phone = i % 2 ? "081200000001" : "081200000002";
     std::string channel = i < 5 ? "web" : "whatsapp";
-    ids.push_back(place(order_body("KOPI-250", 1, phone, "ext-" + std::to_string(i), channel))
-                      .str("id"));
+    ids.push_back(
+        place(order_body("KOPI-250", 1, phone, "ext-" + std::to_string(i), channel)).str("id"));
   }
   // Pages of 3, newest first, until next_cursor is null.
   std::vector<std::string> seen;
@@ -337,12 +340,16 @@ TEST_F(ApiOrders, ListParametersAreValidated) {
     std::string_view target, field;
   };
   const row rows[] = {
-      {"/api/v1/orders?limit=0", "limit"},         {"/api/v1/orders?limit=501", "limit"},
-      {"/api/v1/orders?limit=ten", "limit"},       {"/api/v1/orders?status=lost", "status"},
-      {"/api/v1/orders?channel=fax", "channel"},   {"/api/v1/orders?from=yesterday", "from"},
+      {"/api/v1/orders?limit=0", "limit"},
+      {"/api/v1/orders?limit=501", "limit"},
+      {"/api/v1/orders?limit=ten", "limit"},
+      {"/api/v1/orders?status=lost", "status"},
+      {"/api/v1/orders?channel=fax", "channel"},
+      {"/api/v1/orders?from=yesterday", "from"},
       {"/api/v1/orders?to=2026-13-01T00:00:00Z", "to"},
       {"/api/v1/orders?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "to"},
-      {"/api/v1/orders?cursor=!!!", "cursor"},     {"/api/v1/orders?min_position=abc", "min_position"},
+      {"/api/v1/orders?cursor=!!!", "cursor"},
+      {"/api/v1/orders?min_position=abc", "min_position"},
   };
   for (const auto& r : rows) {
     auto a = admin().get(r.target);
@@ -369,7 +376,8 @@ TEST_F(ApiOrders, MinPositionWaitsBoundedForTheReadModels) {
   auto r = place(order_body("KOPI-250", 1, "081234567890"));
   std::string id = r.str("id");
   int64_t pos = std::stoll(r.header("X-Roms-Position"));
-  EXPECT_EQ(admin().get("/api/v1/orders/" + id + "?min_position=" + std::to_string(pos)).status, 200);
+  EXPECT_EQ(admin().get("/api/v1/orders/" + id + "?min_position=" + std::to_string(pos)).status,
+            200);
   EXPECT_EQ(admin().get("/api/v1/orders?min_position=0").status, 200);
   EXPECT_EQ(admin().get("/api/v1/orders?min_position=1:0").status, 400)
       << "the embedded log has one partition";
@@ -400,7 +408,11 @@ TEST_F(ApiOrders, ConcurrentPostsAreEachReadableRightAway) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(created.load(), 120);
   EXPECT_EQ(seen.load(), 120);
-  EXPECT_EQ(admin().get("/api/v1/products?q=KOPI").items()[0].as_object().at("available")
+  EXPECT_EQ(admin()
+                .get("/api/v1/products?q=KOPI")
+                .items()[0]
+                .as_object()
+                .at("available")
                 .to_number<int64_t>(),
             880);
 }

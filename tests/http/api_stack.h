@@ -125,8 +125,7 @@ class api_stack {
       commands::executor_options eo;
       eo.apply_wait = opts_.apply_wait;
       eo.metrics = &metrics_;
-      executor_ =
-          std::make_unique<commands::executor>(*log_, store_, *runner_, system_clock(), eo);
+      executor_ = std::make_unique<commands::executor>(*log_, store_, *runner_, system_clock(), eo);
       executor_->start();
     }
     ctx_.executor = executor_.get();

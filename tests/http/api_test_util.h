@@ -125,8 +125,7 @@ class ApiFixture : public ::testing::Test {
   api_stack& stack() { return *stack_; }
 
   // Defines a product and receives `stock` units in main; returns its id.
-  std::string product(std::string_view sku, int64_t price, int64_t stock,
-                      int64_t min_stock = 0) {
+  std::string product(std::string_view sku, int64_t price, int64_t stock, int64_t min_stock = 0) {
     auto r = admin().post("/api/v1/products",
                           R"({"sku":")" + std::string(sku) + R"(","name":"Produk )" +
                               std::string(sku) + R"(","price":)" + std::to_string(price) +

@@ -135,13 +135,15 @@ TEST_F(AuthRoutes, LoginInputIsValidated) {
   EXPECT_EQ(typed.status, 400);
   EXPECT_NE(typed.body.find(R"("field":"email")"), std::string::npos) << typed.body;
   // What a cross-site HTML form can send is refused (login CSRF).
-  for (const char* ct : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+  for (const char* ct :
+       {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
     auto form = s_->call("POST", "/api/v1/auth/login", R"({"email":"a@b.id","password":"x"})",
                          std::string("Content-Type: ") + ct + "\r\n");
     EXPECT_EQ(form.status, 415) << ct;
   }
-  auto charset = s_->call("POST", "/api/v1/auth/login", R"({"email":"a@b.id","password":"xxxxxxxx"})",
-                          "Content-Type: application/json; charset=utf-8\r\n");
+  auto charset =
+      s_->call("POST", "/api/v1/auth/login", R"({"email":"a@b.id","password":"xxxxxxxx"})",
+               "Content-Type: application/json; charset=utf-8\r\n");
   EXPECT_EQ(charset.status, 401);
 }
 
@@ -174,8 +176,9 @@ TEST_F(AuthRoutes, ASessionWriteNeedsTheCsrfToken) {
   auto none = s_->call("POST", "/api/v1/users", body, s.headers(false));
   EXPECT_EQ(none.status, 403);
   EXPECT_EQ(error_code(none), "csrf_required");
-  auto wrong = s_->call("POST", "/api/v1/users", body,
-                        "Cookie: " + s.cookie + "\r\nX-CSRF-Token: " + std::string(43, 'A') + "\r\n");
+  auto wrong =
+      s_->call("POST", "/api/v1/users", body,
+               "Cookie: " + s.cookie + "\r\nX-CSRF-Token: " + std::string(43, 'A') + "\r\n");
   EXPECT_EQ(wrong.status, 403);
   auto ok = s_->call("POST", "/api/v1/users", body, s.headers());
   ASSERT_EQ(ok.status, 201) << ok.body;
@@ -208,7 +211,8 @@ TEST_F(AuthRoutes, CsCannotManageUsersOrKeys) {
     std::string body;
   } calls[] = {
       {"GET", "/api/v1/users", ""},
-      {"POST", "/api/v1/users", R"({"email":"x@example.id","password":"password-123","role":"admin"})"},
+      {"POST", "/api/v1/users",
+       R"({"email":"x@example.id","password":"password-123","role":"admin"})"},
       {"GET", "/api/v1/users/" + admin_id, ""},
       {"PATCH", "/api/v1/users/" + admin_id, R"({"role":"cs"})"},
       {"GET", "/api/v1/apikeys", ""},
@@ -278,7 +282,8 @@ TEST_F(AuthRoutes, ScopesLimitAKeyAndNoKeyManagesKeysOrUsers) {
            {"GET", "/api/v1/users", ""},
            {"POST", "/api/v1/apikeys", R"({"name":"escalate"})"},
            {"DELETE", "/api/v1/apikeys/" + oid, ""},
-           {"POST", "/api/v1/users", R"({"email":"k@example.id","password":"password-123","role":"admin"})"}}) {
+           {"POST", "/api/v1/users",
+            R"({"email":"k@example.id","password":"password-123","role":"admin"})"}}) {
     auto r = s_->call(m, t, b, "X-API-Key: " + full_key + "\r\n");
     EXPECT_EQ(r.status, 403) << m << " " << t << " " << r.body;
   }
@@ -290,9 +295,10 @@ TEST_F(AuthRoutes, ScopesLimitAKeyAndNoKeyManagesKeysOrUsers) {
 TEST_F(AuthRoutes, AnAdminManagesUsers) {
   make_user("admin@example.id", "admin");
   auto admin = login("admin@example.id");
-  auto created = s_->call("POST", "/api/v1/users",
-                          R"({"email":"Siti@Example.id","password":"password-123","role":"cs","display_name":"Siti"})",
-                          admin.headers());
+  auto created = s_->call(
+      "POST", "/api/v1/users",
+      R"({"email":"Siti@Example.id","password":"password-123","role":"cs","display_name":"Siti"})",
+      admin.headers());
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = jstr(created.body, "id");
   EXPECT_EQ(jstr(created.body, "email"), "siti@example.id");
@@ -309,14 +315,14 @@ TEST_F(AuthRoutes, AnAdminManagesUsers) {
                            admin.headers());
   EXPECT_EQ(bad_role.status, 400);
   EXPECT_NE(bad_role.body.find(R"("field":"role")"), std::string::npos);
-  auto short_pw = s_->call("POST", "/api/v1/users",
-                           R"({"email":"x@example.id","password":"short","role":"cs"})",
-                           admin.headers());
+  auto short_pw =
+      s_->call("POST", "/api/v1/users",
+               R"({"email":"x@example.id","password":"short","role":"cs"})", admin.headers());
   EXPECT_EQ(short_pw.status, 400);
   EXPECT_NE(short_pw.body.find(R"("field":"password")"), std::string::npos);
 
-  auto patched = s_->call("PATCH", "/api/v1/users/" + id, R"({"role":"admin","display_name":"Siti A."})",
-                          admin.headers());
+  auto patched = s_->call("PATCH", "/api/v1/users/" + id,
+                          R"({"role":"admin","display_name":"Siti A."})", admin.headers());
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(jstr(patched.body, "role"), "admin");
   EXPECT_EQ(jstr(patched.body, "display_name"), "Siti A.");
@@ -343,18 +349,24 @@ TEST_F(AuthRoutes, AnAdminManagesUsers) {
   auto off = s_->call("PATCH", "/api/v1/users/" + id, R"({"disabled":true})", admin.headers());
   ASSERT_EQ(off.status, 200) << off.body;
   EXPECT_EQ(s_->call("GET", "/api/v1/auth/me", "", siti.headers()).status, 401);
-  auto last = s_->call("PATCH", "/api/v1/users/" + admin.user_id, R"({"role":"cs"})", admin.headers());
+  auto last =
+      s_->call("PATCH", "/api/v1/users/" + admin.user_id, R"({"role":"cs"})", admin.headers());
   EXPECT_EQ(last.status, 409);
   EXPECT_EQ(error_code(last), "last_admin");
 }
 
 TEST_F(AuthRoutes, EveryAuthRouteButLoginNeedsCredentials) {
-  for (const auto& [m, t] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/api/v1/auth/me"}, {"POST", "/api/v1/auth/logout"},
-           {"GET", "/api/v1/users"}, {"POST", "/api/v1/users"},
-           {"GET", "/api/v1/users/usr_x"}, {"PATCH", "/api/v1/users/usr_x"},
-           {"GET", "/api/v1/apikeys"}, {"POST", "/api/v1/apikeys"},
-           {"GET", "/api/v1/apikeys/key_x"}, {"DELETE", "/api/v1/apikeys/key_x"}}) {
+  for (const auto& [m, t] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/api/v1/auth/me"},
+                                                        {"POST", "/api/v1/auth/logout"},
+                                                        {"GET", "/api/v1/users"},
+                                                        {"POST", "/api/v1/users"},
+                                                        {"GET", "/api/v1/users/usr_x"},
+                                                        {"PATCH", "/api/v1/users/usr_x"},
+                                                        {"GET", "/api/v1/apikeys"},
+                                                        {"POST", "/api/v1/apikeys"},
+                                                        {"GET", "/api/v1/apikeys/key_x"},
+                                                        {"DELETE", "/api/v1/apikeys/key_x"}}) {
     auto r = s_->call(m, t, m == "GET" || m == "DELETE" ? "" : "{}");
     EXPECT_EQ(r.status, 401) << m << " " << t;
     auto bogus = s_->call(m, t, m == "GET" || m == "DELETE" ? "" : "{}",
@@ -393,7 +405,8 @@ TEST_F(AuthRoutes, AReadOnlyServerKeepsSessionsInMemory) {
   auto call = [&](std::string_view m, std::string_view t, std::string_view b, std::string h) {
     return auth_stack::call_port(srv.port(), m, t, b, std::move(h));
   };
-  auto r = call("POST", "/api/v1/auth/login", R"({"email":"admin@example.id","password":"password-123"})", "");
+  auto r = call("POST", "/api/v1/auth/login",
+                R"({"email":"admin@example.id","password":"password-123"})", "");
   ASSERT_EQ(r.status, 200) << r.body;
   std::string cookie = r.header("Set-Cookie");
   session s{cookie.substr(0, cookie.find(';')), jstr(r.body, "csrf_token"), jstr(r.body, "id")};

@@ -65,8 +65,7 @@ TEST(PasswordHash, AnythingButArgon2idNeverMatches) {
 }
 
 TEST(AuthPrimitives, Sha256OfAKnownVector) {
-  EXPECT_EQ(sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(AuthPrimitives, RandomTokensAreUrlSafeAndDistinct) {
@@ -403,7 +402,8 @@ TEST_F(AuthService, TheLastEnabledAdminStays) {
 TEST_F(AuthService, AnUpdateThatChangesNothingAppendsNothing) {
   auto u = make_user("same@example.id", "cs");
   auto before = s_->all_events().size();
-  auto w = svc().update_user(u.id, {.role = "cs", .display_name = "same", .disabled = false}, "cli");
+  auto w =
+      svc().update_user(u.id, {.role = "cs", .display_name = "same", .disabled = false}, "cli");
   ASSERT_TRUE(w);
   EXPECT_FALSE(w.value().position);
   EXPECT_EQ(s_->all_events().size(), before);
@@ -442,8 +442,7 @@ TEST_F(AuthService, ApiKeysAuthenticateWithTheirScopesUntilRevoked) {
   ASSERT_TRUE(again);
   EXPECT_FALSE(again.value().position);
   EXPECT_EQ(s_->all_events().size(), before);
-  EXPECT_EQ(svc().revoke_api_key("key_nope", "cli").error().code,
-            make_error_code(errc::not_found));
+  EXPECT_EQ(svc().revoke_api_key("key_nope", "cli").error().code, make_error_code(errc::not_found));
 }
 
 TEST_F(AuthService, ApiKeyScopesAreCheckedAndCanonical) {
@@ -465,9 +464,8 @@ TEST_F(AuthService, MalformedOrUnknownKeysAreRefused) {
   std::string key = k.value().value.key;
   std::string flipped = key;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
-  for (const std::string& bad : {std::string(), std::string("roms_"), key.substr(0, 47),
-                                 key + "A", "xxxx" + key.substr(4), flipped,
-                                 "roms_" + std::string(43, '!')}) {
+  for (const std::string& bad : {std::string(), std::string("roms_"), key.substr(0, 47), key + "A",
+                                 "xxxx" + key.substr(4), flipped, "roms_" + std::string(43, '!')}) {
     auto r = svc().authenticate(with_key(bad));
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, make_error_code(errc::unauthorized));
@@ -497,9 +495,8 @@ TEST_F(AuthService, NoSecretEverReachesTheLog) {
   const std::string key = k.value().value.key;
   bool saw_key_hash = false;
   for (const auto& e : all) {
-    for (const std::string& secret :
-         {password, std::string("Another-Secret-9"), key, key.substr(5), l.token, l.csrf_token,
-          l2.token, l2.csrf_token}) {
+    for (const std::string& secret : {password, std::string("Another-Secret-9"), key, key.substr(5),
+                                      l.token, l.csrf_token, l2.token, l2.csrf_token}) {
       EXPECT_EQ(e.find(secret), std::string::npos) << "a secret in: " << e;
     }
     if (e.find(sha256_hex(key)) != std::string::npos) saw_key_hash = true;
@@ -549,10 +546,9 @@ TEST_F(AuthService, RevocationTakesEffectEvenWhenTheReadModelsLag) {
   auto u = svc().create_user({"late@example.id", "cs", "password-123", ""}, "cli");
   ASSERT_TRUE(u);
   EXPECT_FALSE(u.value().applied);
-  EXPECT_EQ(svc().create_user({"late@example.id", "cs", "password-123", ""}, "cli")
-                .error()
-                .wire_code(),
-            "email_taken");
+  EXPECT_EQ(
+      svc().create_user({"late@example.id", "cs", "password-123", ""}, "cli").error().wire_code(),
+      "email_taken");
 }
 
 TEST_F(AuthService, AReadOnlyServiceKeepsSessionsInMemory) {
@@ -590,15 +586,18 @@ TEST_F(AuthService, ListsUsersInPages) {
 
 TEST_F(AuthService, AdminSocketCommands) {
   auto u = admin_auth_command(
-      svc(), R"({"cmd":"auth","op":"user.create","email":"Ops@Example.id","role":"admin","password":"password-123"})");
+      svc(),
+      R"({"cmd":"auth","op":"user.create","email":"Ops@Example.id","role":"admin","password":"password-123"})");
   ASSERT_TRUE(u) << u.error().message;
   EXPECT_NE(u.value().find(R"("email":"ops@example.id")"), std::string::npos);
   EXPECT_EQ(u.value().find("argon2"), std::string::npos);  // no hash for clients
   auto dup = admin_auth_command(
-      svc(), R"({"cmd":"auth","op":"user.create","email":"ops@example.id","role":"cs","password":"password-123"})");
+      svc(),
+      R"({"cmd":"auth","op":"user.create","email":"ops@example.id","role":"cs","password":"password-123"})");
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().wire_code(), "email_taken");
-  auto k = admin_auth_command(svc(), R"({"cmd":"auth","op":"apikey.create","name":"ci","scopes":["read"]})");
+  auto k = admin_auth_command(
+      svc(), R"({"cmd":"auth","op":"apikey.create","name":"ci","scopes":["read"]})");
   ASSERT_TRUE(k) << k.error().message;
   auto key_at = k.value().find(R"("key":"roms_)");
   ASSERT_NE(key_at, std::string::npos);
@@ -618,18 +617,19 @@ TEST_F(AuthService, AdminSocketCommands) {
   EXPECT_NE(users.value().find("ops@example.id"), std::string::npos);
   auto uid_at = u.value().find(R"("id":")");
   std::string uid = u.value().substr(uid_at + 6, u.value().find('"', uid_at + 6) - uid_at - 6);
-  auto upd = admin_auth_command(
-      svc(), R"({"cmd":"auth","op":"user.update","id":")" + uid + R"(","display_name":"Ops Team"})");
+  auto upd = admin_auth_command(svc(), R"({"cmd":"auth","op":"user.update","id":")" + uid +
+                                           R"(","display_name":"Ops Team"})");
   ASSERT_TRUE(upd) << upd.error().message;
   EXPECT_NE(upd.value().find("Ops Team"), std::string::npos);
   EXPECT_EQ(admin_auth_command(svc(), R"({"cmd":"auth","op":"nope"})").error().code,
             make_error_code(errc::unsupported));
   EXPECT_EQ(admin_auth_command(svc(), "not json").error().code,
             make_error_code(errc::malformed_json));
-  EXPECT_EQ(admin_auth_command(svc(), R"({"cmd":"auth","op":"user.update","id":"x","disabled":"yes"})")
-                .error()
-                .field,
-            "disabled");
+  EXPECT_EQ(
+      admin_auth_command(svc(), R"({"cmd":"auth","op":"user.update","id":"x","disabled":"yes"})")
+          .error()
+          .field,
+      "disabled");
 }
 
 // A revocation appended by another node (Kafka) or by hand reaches this node through the read

@@ -96,8 +96,8 @@ class auth_stack {
     runner_ = std::make_unique<consumers::projection_runner>(store_, *log_, ro);
     if (auto r = runner_->catch_up(); !r) return r.error();
     if (auto r = runner_->start(); !r) return r.error();
-    svc_ = std::make_unique<http::api::auth_service>(log_.get(), store_, runner_.get(), clk_,
-                                                     opts_);
+    svc_ =
+        std::make_unique<http::api::auth_service>(log_.get(), store_, runner_.get(), clk_, opts_);
     ctx_.store = store_;
     ctx_.runner = runner_.get();
     ctx_.log = log_.get();
@@ -184,4 +184,3 @@ class auth_stack {
 };
 
 }  // namespace roms::testing
-

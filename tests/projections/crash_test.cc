@@ -101,7 +101,10 @@ TEST(CrashChild, Run) {
   projection_runner r(store, *log, o);
   auto end = log->stats().value().end_offsets;
   // Tell the parent the log is open (a Kafka log takes a while): its clock starts now.
-  { std::FILE* f = std::fopen((std::filesystem::path(dir) / "child-ready").c_str(), "w"); if (f) std::fclose(f); }
+  {
+    std::FILE* f = std::fopen((std::filesystem::path(dir) / "child-ready").c_str(), "w");
+    if (f) std::fclose(f);
+  }
   if (mode == "rebuild" || mode == "rebuild1") {
     ASSERT_TRUE(r.catch_up());
     do {
@@ -214,7 +217,8 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
     if (killed && pos != end) ++killed_mid_way;
     if (kv.generation != last_gen) ++generations_seen;
     last_gen = kv.generation;
-    std::fprintf(stderr, "crash round %2d %-7s %s after %4lld ms: position %s of %s, generation %llu\n",
+    std::fprintf(stderr,
+                 "crash round %2d %-7s %s after %4lld ms: position %s of %s, generation %llu\n",
                  round, rebuild ? "rebuild" : "tail", killed ? "killed" : "exited",
                  static_cast<long long>(delay.count()), internal_text(pos).c_str(),
                  internal_text(end).c_str(), static_cast<unsigned long long>(kv.generation));
@@ -224,7 +228,8 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
 
   // Kills while the live runner tails the log (mid-batch, mid-commit, mid-checkpoint).
   for (int round = 0; round < tail_rounds; ++round) {
-    auto delay = std::chrono::milliseconds(startup_ms + static_cast<int>(rng() % static_cast<unsigned>(spread_ms)));
+    auto delay = std::chrono::milliseconds(
+        startup_ms + static_cast<int>(rng() % static_cast<unsigned>(spread_ms)));
     bool killed = run_child(spec_tail, delay, data.path());
     check(round, false, killed, delay);
   }
@@ -240,11 +245,13 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
   // switches between them.
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_FALSE(run_child("rebuild1" + spec_tail.substr(4), 300s, data.path()));
-  auto one = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  auto one =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   check(tail_rounds + 1, true, false, one);
   generations_seen = 0;
   for (int round = 0; round < rebuild_rounds; ++round) {
-    auto delay = std::chrono::milliseconds(one.count() / 5 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * one.count())));
+    auto delay = std::chrono::milliseconds(
+        one.count() / 5 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * one.count())));
     bool killed = run_child(spec_rebuild, delay, data.path());
     EXPECT_TRUE(killed);
     check(tail_rounds + 2 + round, true, killed, delay);

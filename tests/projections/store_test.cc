@@ -17,8 +17,9 @@ using testing::make_event;
 
 events::stored_event ev(int32_t part, int64_t off, std::string type, std::string stream,
                         std::string payload) {
-  return {{part, off}, make_event(std::move(type), std::move(stream), std::move(payload),
-                                  1'700'000'000'000'000 + off, "id" + std::to_string(off))};
+  return {{part, off},
+          make_event(std::move(type), std::move(stream), std::move(payload),
+                     1'700'000'000'000'000 + off, "id" + std::to_string(off))};
 }
 
 events::stored_event set(int64_t off, std::string k, std::string v, int32_t part = 0) {
@@ -217,10 +218,13 @@ TEST(ProjectionStore, ViewIsASnapshotAndScansBothWays) {
     fwd.emplace_back(k);
     return true;
   });
-  v->scan("k/1", "k/4", [&](std::string_view k, std::string_view) {
-    rev.emplace_back(k);
-    return true;
-  }, true);
+  v->scan(
+      "k/1", "k/4",
+      [&](std::string_view k, std::string_view) {
+        rev.emplace_back(k);
+        return true;
+      },
+      true);
   EXPECT_EQ(fwd, (std::vector<std::string>{"k/1", "k/2", "k/3"}));
   EXPECT_EQ(rev, (std::vector<std::string>{"k/3", "k/2", "k/1"}));
   // Reserved keys are invisible to views.
@@ -443,7 +447,8 @@ TEST(ProjectionStore, MemoryBudgetIsOneCacheForBlocksAndMemtables) {
   o.memory_budget_bytes = 16ull << 20;
   auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
   fold_batch b(*s, {s->live("kv")}, durability::wal);
-  for (int i = 0; i < 20000; ++i) ASSERT_TRUE(b.apply(set(i, std::to_string(i), std::string(100, 'x'))));
+  for (int i = 0; i < 20000; ++i)
+    ASSERT_TRUE(b.apply(set(i, std::to_string(i), std::string(100, 'x'))));
   ASSERT_TRUE(b.commit());
   auto st = s->debug_stats();
   EXPECT_NE(st.find("of 16777216"), std::string::npos) << st;  // cache capacity

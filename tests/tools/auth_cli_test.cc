@@ -1,8 +1,8 @@
 // `roms user …` and `roms apikey …` as separate processes (auth_cli_main.cc), both on a data
 // dir no server holds (the command opens it) and on one a server holds (the command goes
 // through the admin socket; opening the log itself would fail, the server has its lock).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,8 +106,8 @@ TEST(AuthCli, WorksOnADataDirNoServerHolds) {
   EXPECT_NE(u.out.find("owner@toko.id (admin)"), std::string::npos) << u.out;
   const std::string uid = field(u.out, 2);
 
-  auto k = run_cli({"apikey", "create", "--data", d, "--name", "shopify", "--scope",
-                    "read,orders:write"});
+  auto k = run_cli(
+      {"apikey", "create", "--data", d, "--name", "shopify", "--scope", "read,orders:write"});
   ASSERT_EQ(k.code, 0) << k.err;
   auto lines = k.out_lines();
   ASSERT_FALSE(lines.empty());
@@ -168,24 +168,24 @@ TEST(AuthCli, RefusesPasswordsOnTheCommandLineAndBadInput) {
                          "password-123\n");
   EXPECT_EQ(no_flag.code, 1);
   EXPECT_NE(no_flag.err.find("--password-stdin"), std::string::npos) << no_flag.err;
-  auto short_pw = run_cli({"user", "create", "--data", d, "--email", "a@b.id", "--role", "cs",
-                           "--password-stdin"},
-                          "short\n");
+  auto short_pw = run_cli(
+      {"user", "create", "--data", d, "--email", "a@b.id", "--role", "cs", "--password-stdin"},
+      "short\n");
   EXPECT_EQ(short_pw.code, 1);
   EXPECT_NE(short_pw.err.find("at least 8"), std::string::npos) << short_pw.err;
-  auto empty = run_cli({"user", "create", "--data", d, "--email", "a@b.id", "--role", "cs",
-                        "--password-stdin"});
+  auto empty = run_cli(
+      {"user", "create", "--data", d, "--email", "a@b.id", "--role", "cs", "--password-stdin"});
   EXPECT_EQ(empty.code, 1);
-  auto bad_role = run_cli({"user", "create", "--data", d, "--email", "a@b.id", "--role", "root",
-                           "--password-stdin"},
-                          "password-123\n");
+  auto bad_role = run_cli(
+      {"user", "create", "--data", d, "--email", "a@b.id", "--role", "root", "--password-stdin"},
+      "password-123\n");
   EXPECT_NE(bad_role.code, 0);
   auto bad_scope = run_cli({"apikey", "create", "--data", d, "--name", "x", "--scope", "all"});
   EXPECT_NE(bad_scope.code, 0);
   // CRLF from a Windows-made file is not part of the password.
-  auto crlf = run_cli({"user", "create", "--data", d, "--email", "crlf@b.id", "--role", "cs",
-                       "--password-stdin"},
-                      "password-123\r\n");
+  auto crlf = run_cli(
+      {"user", "create", "--data", d, "--email", "crlf@b.id", "--role", "cs", "--password-stdin"},
+      "password-123\r\n");
   ASSERT_EQ(crlf.code, 0) << crlf.err;
   auth_stack s(dir.path());
   ASSERT_TRUE(s.open());
@@ -203,14 +203,14 @@ TEST(AuthCli, GoesThroughTheAdminSocketWhenAServerRuns) {
   });
   ASSERT_TRUE(srv) << srv.error().message;
   const std::string d = dir.str();
-  auto u = run_cli({"user", "create", "--data", d, "--email", "cs@toko.id", "--role", "cs",
-                    "--password-stdin"},
-                   "password-123\n");
+  auto u = run_cli(
+      {"user", "create", "--data", d, "--email", "cs@toko.id", "--role", "cs", "--password-stdin"},
+      "password-123\n");
   ASSERT_EQ(u.code, 0) << u.err;
   EXPECT_TRUE(s.svc().login("cs@toko.id", "password-123", "127.0.0.1", ""));  // at once
-  auto dup = run_cli({"user", "create", "--data", d, "--email", "CS@toko.id", "--role", "cs",
-                      "--password-stdin"},
-                     "password-123\n");
+  auto dup = run_cli(
+      {"user", "create", "--data", d, "--email", "CS@toko.id", "--role", "cs", "--password-stdin"},
+      "password-123\n");
   EXPECT_EQ(dup.code, 1);
   EXPECT_NE(dup.err.find("exists"), std::string::npos) << dup.err;
   auto k = run_cli({"apikey", "create", "--data", d, "--name", "ci"});

@@ -67,7 +67,8 @@ run_result run_roms(const std::vector<std::string>& args, const std::string& inp
   ::close(in[1]);
   run_result r;
   char buf[4096];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
+    r.out.append(buf, static_cast<size_t>(n));
   ::close(out[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -85,7 +86,7 @@ class server_process {
       for (auto& e : env) ::putenv(e.data());
       std::string exe = ROMS_BINARY;
       std::string listen = "127.0.0.1:" + std::to_string(port);
-      const char* argv[] = {exe.c_str(), "serve",       "--data", data.c_str(), "--listen",
+      const char* argv[] = {exe.c_str(),    "serve",        "--data",    data.c_str(),   "--listen",
                             listen.c_str(), "--test-clock", "--web-dir", "/nonexistent", nullptr};
       ::execv(exe.c_str(), const_cast<char**>(argv));
       ::_exit(127);
@@ -174,18 +175,19 @@ TEST_F(ServeEndToEnd, OneThankYouAndOneReminderWithTheCrossSellNothingMore) {
                       R"("cross_sell":"Coba juga Gula Aren 500g, cocok untuk kopi susu."})");
   ASSERT_EQ(p.status, 201) << p;
   const std::string product_id = p.str("id");
-  auto s = admin.post("/api/v1/stock/adjust",
-                      R"({"sku":"KOPI-250","delta":20,"reason":"received"})");
+  auto s =
+      admin.post("/api/v1/stock/adjust", R"({"sku":"KOPI-250","delta":20,"reason":"received"})");
   ASSERT_EQ(s.status, 200) << s;
-  auto rule = admin.post("/api/v1/reminders",
-                         R"({"name":"Kopi habis","days_after_delivery":14,"product_id":")" +
-                             product_id +
-                             R"(","body":"Halo {customer_name}, {product_name} sudah habis? {recommendation}"})");
+  auto rule = admin.post(
+      "/api/v1/reminders",
+      R"({"name":"Kopi habis","days_after_delivery":14,"product_id":")" + product_id +
+          R"(","body":"Halo {customer_name}, {product_name} sudah habis? {recommendation}"})");
   ASSERT_EQ(rule.status, 201) << rule;
 
-  auto o = admin.post("/api/v1/orders",
-                      R"({"channel":"whatsapp","customer":{"name":"Sari Wulandari","phone":"0812-3456-7890"},)"
-                      R"("items":[{"sku":"KOPI-250","qty":2}]})");
+  auto o = admin.post(
+      "/api/v1/orders",
+      R"({"channel":"whatsapp","customer":{"name":"Sari Wulandari","phone":"0812-3456-7890"},)"
+      R"("items":[{"sku":"KOPI-250","qty":2}]})");
   ASSERT_EQ(o.status, 201) << o;
   const std::string order_id = o.str("id");
 
@@ -258,11 +260,12 @@ TEST_F(ServeEndToEnd, WithWhatsAppOffMessagesWaitQueued) {
   api_client admin = login(port, "owner@toko.id", "rahasia-toko-123");
   ASSERT_EQ(admin.post("/api/v1/products", R"({"sku":"TEH-1","name":"Teh","price":15000})").status,
             201);
-  ASSERT_EQ(admin.post("/api/v1/stock/adjust", R"({"sku":"TEH-1","delta":5,"reason":"received"})")
-                .status,
-            200);
-  auto o = admin.post("/api/v1/orders",
-                      R"({"customer":{"name":"Budi","phone":"081311112222"},"items":[{"sku":"TEH-1","qty":1}]})");
+  ASSERT_EQ(
+      admin.post("/api/v1/stock/adjust", R"({"sku":"TEH-1","delta":5,"reason":"received"})").status,
+      200);
+  auto o = admin.post(
+      "/api/v1/orders",
+      R"({"customer":{"name":"Budi","phone":"081311112222"},"items":[{"sku":"TEH-1","qty":1}]})");
   ASSERT_EQ(o.status, 201) << o;
   // The thank-you is queued by the rules and stays queued.
   api_reply list;

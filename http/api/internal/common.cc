@@ -254,7 +254,8 @@ std::optional<int64_t> parse_time_param(const request& req, const responder& out
   if (!req.has_query_param(name)) return int64_t{0};
   auto t = parse_rfc3339(req.query_param(name));
   if (!t || to_micros(*t) <= 0) {
-    answer_bad_param(out, name, std::string(name) + ": an RFC 3339 time such as 2026-11-24T00:00:00Z");
+    answer_bad_param(out, name,
+                     std::string(name) + ": an RFC 3339 time such as 2026-11-24T00:00:00Z");
     return std::nullopt;
   }
   return to_micros(*t);

@@ -109,7 +109,7 @@ std::optional<bool> parse_bool_param(const request& req, const responder& out,
 struct whatsapp_state {
   std::string status;  // connected | disconnected | pairing
   std::string detail;
-  std::string since;   // RFC 3339, "" when unknown
+  std::string since;  // RFC 3339, "" when unknown
 };
 whatsapp_state whatsapp_state_of(const context& ctx);
 
