@@ -13,6 +13,7 @@
 #include "http/api/internal/dto.h"
 #include "http/api/internal/render.h"
 #include "projections/read_models.h"
+#include "projections/read_models/record_codec.h"
 #include "projections/store.h"
 
 namespace roms::http::api {
@@ -96,11 +97,12 @@ void get_one(context& ctx, request&& req, path_params&& p, responder out) {
   after_min_position(ctx, req, out, [store = ctx.store, id = std::move(id), out] {
     auto v = store->view("orders");
     if (!v) return internal::answer_error(out, v.error());
-    auto stored = projections::orders_query::get_json(*v.value(), id);
+    auto stored = projections::orders_query::get_stored(*v.value(), id);
     if (!stored) return internal::answer_not_found(out, "no order " + id);
     if (auto body = answers().find(id, *stored)) return out.respond(json(200, std::move(*body)));
-    auto rec = events::decode_payload<projections::order_record>(*stored);
-    if (!rec) return internal::answer_error(out, rec.error());
+    auto rec = projections::decode_record<projections::order_record>(*stored);
+    if (!rec) return internal::answer_error(out, error_info{roms::make_error_code(roms::errc::corruption),
+                                                       "order " + id + ": stored record unreadable"});
     events::json_writer w;
     w.reserve(1024);
     internal::write_order(w, rec.value(), /*with_timeline=*/true);

@@ -38,8 +38,8 @@ rocks_env make_rocks_env(uint64_t budget) {
   // the manager (allow_stall=false): with allow_stall RocksDB 7.8 can park a writer forever
   // when the memory it waits for is held by memtables it does not schedule for flushing
   // (seen here; facebook/rocksdb#11010, #11780). RocksDB's own L0 slowdown/stop still applies.
-  env.cache = rocksdb::NewLRUCache(budget, /*num_shard_bits=*/-1, /*strict_capacity_limit=*/false,
-                                   /*high_pri_pool_ratio=*/0.1);
+  env.cache = rocksdb::NewLRUCache(budget, /*num_shard_bits=*/2, /*strict_capacity_limit=*/false,
+                                   /*high_pri_pool_ratio=*/0.5);
   env.wbm = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, env.cache,
                                                           /*allow_stall=*/false);
 

@@ -124,7 +124,7 @@ auth_page<T> page(const read_view& v, std::string_view prefix, size_t limit,
       more = true;
       return false;
     }
-    auto r = events::decode_payload<T>(value);
+    auto r = decode_record<T>(value);
     if (r) out.items.push_back(std::move(r).value());
     return true;
   });
@@ -151,7 +151,7 @@ auth_page<user_record> users(const read_view& v, size_t limit, std::string_view 
 size_t enabled_admins(const read_view& v) {
   size_t n = 0;
   v.scan("u/", prefix_end("u/"), [&](std::string_view, std::string_view value) {
-    auto r = events::decode_payload<user_record>(value);
+    auto r = decode_record<user_record>(value);
     if (r && !r.value().disabled && r.value().role == "admin") ++n;
     return true;
   });

@@ -2,12 +2,12 @@
 // service (http/api/auth.h) reads on every authenticated request and on login.
 //
 // Key layout:
-//   u/<user_id>                        → user_record JSON
+//   u/<user_id>                        → user_record
 //   e/<email>                          → user_id (lower-cased email; see "Convergence")
-//   s/<token_hash>                     → session_record JSON (hex SHA-256 of the cookie token)
+//   s/<token_hash>                     → session_record (hex SHA-256 of the cookie token)
 //   si/<session_id>                    → token_hash
 //   us/<user_id>/<session_id>          → ""  a user's open sessions
-//   k/<key_id>                         → apikey_record JSON (revoked keys stay, flagged)
+//   k/<key_id>                         → apikey_record (revoked keys stay, flagged)
 //   kh/<key_hash>                      → key_id, for keys that are not revoked
 //
 // Events: user.created, user.updated, session.started|refreshed|ended, apikey.created|revoked
@@ -99,7 +99,7 @@ struct apikey_record {
 class auth_projection final : public projection {
  public:
   std::string_view name() const override { return "auth"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

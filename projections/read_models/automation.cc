@@ -457,7 +457,7 @@ list_page<reminder_rule_record> rules(const read_view& v, const list_page_reques
 std::vector<reminder_rule_record> all_rules(const read_view& v) {
   std::vector<reminder_rule_record> out;
   v.scan("r/", prefix_end("r/"), [&](std::string_view, std::string_view val) {
-    auto r = events::decode_payload<reminder_rule_record>(val);
+    auto r = decode_record<reminder_rule_record>(val);
     if (r) out.push_back(std::move(r).value());
     return true;
   });

@@ -5,22 +5,22 @@
 // GET /api/v1/templates, /reminders and /alerts read it to answer.
 //
 // Key layout:
-//   t/<template_id>                      → template_record JSON (the built-in default is not
+//   t/<template_id>                      → template_record (the built-in default is not
 //                                          stored until it is edited: queries supply it)
 //   tk/<kind>/<template_id>              → ""  templates by kind
-//   r/<rule_id>                          → reminder_rule_record JSON
-//   rn/<rule_id>                         → reminder_counts JSON (scheduled, sent, cancelled)
-//   m/<reminder_id>                      → reminder_record JSON (reminder_id = "<rule>:<order>")
+//   r/<rule_id>                          → reminder_rule_record
+//   rn/<rule_id>                         → reminder_counts (scheduled, sent, cancelled)
+//   m/<reminder_id>                      → reminder_record (reminder_id = "<rule>:<order>")
 //   md/<due_us:20>/<reminder_id>         → ""  while scheduled: the due index (timers)
 //   mr/<rule_id>/<reminder_id>           → ""  while scheduled, by rule
 //   mc/<customer_id>/<reminder_id>       → ""  while scheduled, by customer
-//   a/<alert_id>                         → alert_record JSON
+//   a/<alert_id>                         → alert_record
 //   ax/<state>/<raised_us:20>/<alert_id> → ""  alerts by state (open|acknowledged|resolved)
 //   as/<kind>/<subject>/<alert_id>       → ""  the subject's alerts not resolved yet
 //   ae/<kind>/<subject>                  → episodes: alerts ever raised for the subject
 //   sd/<product_id>/<utc_day:20>         → units of the product ordered that UTC day
 //   so/<order_id>                        → the order's units and day (undone on cancel)
-//   sw/<switch>                          → switch_record JSON: on, and since when
+//   sw/<switch>                          → switch_record: on, and since when
 //
 // Time: nothing here reads the clock; every time is an event's time.
 //
@@ -153,7 +153,7 @@ struct switch_record {
 class automation_projection final : public projection {
  public:
   std::string_view name() const override { return "automation"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

@@ -184,7 +184,7 @@ product_page list(const read_view& v, const product_filter& f) {
   v.scan(
       "p/", end,
       [&](std::string_view k, std::string_view val) {
-        auto r = events::decode_payload<product_record>(val);
+        auto r = decode_record<product_record>(val);
         if (!r) return true;
         auto& p = r.value();
         if (!p.defined) return true;
@@ -210,7 +210,7 @@ std::vector<stock_record> stock_of(const read_view& v, std::string_view product_
   std::vector<stock_record> out;
   std::string p = key("s", product_id) + "/";
   v.scan(p, prefix_end(p), [&](std::string_view, std::string_view val) {
-    if (auto r = events::decode_payload<stock_record>(val)) out.push_back(std::move(r).value());
+    if (auto r = decode_record<stock_record>(val)) out.push_back(std::move(r).value());
     return true;
   });
   return out;
@@ -228,7 +228,7 @@ std::vector<stock_record> stock(const read_view& v, std::string_view warehouse, 
     return out;
   }
   v.scan("s/", prefix_end("s/"), [&](std::string_view, std::string_view val) {
-    if (auto r = events::decode_payload<stock_record>(val); r && keep(r.value()))
+    if (auto r = decode_record<stock_record>(val); r && keep(r.value()))
       out.push_back(std::move(r).value());
     return true;
   });
@@ -247,7 +247,7 @@ std::vector<product_record> below_min(const read_view& v) {
 std::vector<warehouse_record> warehouses(const read_view& v) {
   std::vector<warehouse_record> out;
   v.scan("w/", prefix_end("w/"), [&](std::string_view, std::string_view val) {
-    if (auto r = events::decode_payload<warehouse_record>(val)) out.push_back(std::move(r).value());
+    if (auto r = decode_record<warehouse_record>(val)) out.push_back(std::move(r).value());
     return true;
   });
   if (out.empty()) out.push_back({"main", "Gudang Utama"});

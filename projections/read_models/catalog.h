@@ -1,12 +1,12 @@
 // The catalog read model (column family "catalog"): products and stock per warehouse.
 //
 // Key layout:
-//   p/<product_id>                 → product_record JSON (totals over all warehouses)
+//   p/<product_id>                 → product_record (totals over all warehouses)
 //   sku/<sku>                      → product_id
-//   s/<product_id>/<warehouse>     → stock_record JSON (on hand, reserved)
-//   w/<warehouse_id>               → warehouse JSON {"id","name"}; "main" always exists
+//   s/<product_id>/<warehouse>     → stock_record (on hand, reserved)
+//   w/<warehouse_id>               → warehouse_record (id, name); "main" always exists
 //   low/<product_id>               → ""  available < min_stock ("Perlu Restok")
-//   r/<order_id>                   → reservation JSON (what the order holds, and its state)
+//   r/<order_id>                   → reservation (what the order holds, and its state)
 //
 // Reservations: order.placed reserves each catalog item in the order's warehouse;
 // order.status_changed to shipped/delivered turns the reservation into an on-hand decrease,
@@ -39,7 +39,7 @@ struct warehouse_record {
 class catalog_projection final : public projection {
  public:
   std::string_view name() const override { return "catalog"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

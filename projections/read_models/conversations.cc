@@ -220,7 +220,7 @@ std::optional<agent_record> agent(const read_view& v, std::string_view agent_id)
 std::vector<agent_record> agents(const read_view& v) {
   std::vector<agent_record> out;
   v.scan("g/", prefix_end("g/"), [&](std::string_view, std::string_view val) {
-    if (auto a = events::decode_payload<agent_record>(val)) out.push_back(std::move(a).value());
+    if (auto a = decode_record<agent_record>(val)) out.push_back(std::move(a).value());
     return true;
   });
   return out;

@@ -4,17 +4,17 @@
 // runner's decisions and the API's (consumers/inbox.h, http/api/inbox_routes.cc).
 //
 // Key layout:
-//   c/<conversation_id>                               → conversation_record JSON
+//   c/<conversation_id>                               → conversation_record
 //   l/<last_us:20>/<conversation_id>                  → ""  every conversation by last message
 //   s/<state>/<last_us:20>/<conversation_id>          → ""  by state (open | closed)
 //   a/<agent_id>/<state>/<last_us:20>/<conv_id>       → ""  by assignee and state
 //   u/<last_us:20>/<conversation_id>                  → ""  open and unassigned
 //   p/<customer_id>/<last_us:20>/<conversation_id>    → ""  by customer (the customer panel)
 //   m/<conversation_id>/<time_us:20>/<message_id>     → "in" | "out"  its messages in time order
-//   g/<agent_id>                                      → agent_record JSON
-//   md/<message_id>                                   → fetched_media_record JSON (an inbound
+//   g/<agent_id>                                      → agent_record
+//   md/<message_id>                                   → fetched_media_record (an inbound
 //                                                        message's file, consumers/media_fetcher.h)
-//   settings                                          → inbox_settings_record JSON
+//   settings                                          → inbox_settings_record
 //
 // Assignments and status changes apply only when their seq is greater than the one held (the
 // log keeps one event per seq: see events/types/inbox.h).
@@ -127,7 +127,7 @@ struct fetched_media_record {
 class conversations_projection final : public projection {
  public:
   std::string_view name() const override { return "conversations"; }
-  uint32_t version() const override { return 2; }  // 2: the p/ index by customer
+  uint32_t version() const override { return 3; }  // 2: the p/ index by customer; 3: binary records
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

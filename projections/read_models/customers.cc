@@ -274,7 +274,7 @@ customer_page list(const read_view& v, const customer_filter& f) {
       [&](std::string_view k, std::string_view val) {
         std::optional<customer_record> c;
         if (f.segment.empty()) {
-          auto r = events::decode_payload<customer_record>(val);
+          auto r = decode_record<customer_record>(val);
           if (r) c = std::move(r).value();
         } else {
           c = get(v, k.substr(prefix.size()));
@@ -314,7 +314,7 @@ std::vector<customer_record> top(const read_view& v, std::string_view by, size_t
 std::vector<geo_record> geo(const read_view& v) {
   std::vector<geo_record> out;
   v.scan("geo/", prefix_end("geo/"), [&](std::string_view, std::string_view val) {
-    if (auto g = events::decode_payload<geo_record>(val)) out.push_back(std::move(g).value());
+    if (auto g = decode_record<geo_record>(val)) out.push_back(std::move(g).value());
     return true;
   });
   return out;

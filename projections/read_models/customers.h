@@ -1,13 +1,13 @@
 // The customers read model (column family "customers"): profiles, totals and segments.
 //
 // Key layout:
-//   c/<customer_id>                        → customer_record JSON
+//   c/<customer_id>                        → customer_record
 //   p/<phone>                              → customer_id
 //   g/<segment>/<customer_id>              → ""  segment membership
 //   ts/<total_spent:20>/<customer_id>      → ""  ranking by spend
 //   tc/<order_count:20>/<customer_id>      → ""  ranking by order count
-//   geo/<province>/<city>                  → geo_record JSON (customers, orders, revenue)
-//   o/<order_id>                           → customer_order JSON (what the order contributed)
+//   geo/<province>/<city>                  → geo_record (customers, orders, revenue)
+//   o/<order_id>                           → customer_order (what the order contributed)
 //   co/<customer_id>/<time_us:20>/<order_id> → ""  the customer's counted orders
 //   due/<time_us:20>/<customer_id>         → ""  when its time-based segments next change
 //   meta/settings, meta/now                → folded settings; the latest event time seen
@@ -47,7 +47,7 @@ struct geo_record {
 class customers_projection final : public projection {
  public:
   std::string_view name() const override { return "customers"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

@@ -3,7 +3,7 @@
 // Also the shop settings as folded (GET /api/v1/settings reads them here).
 //
 // Key layout:
-//   d/<YYYY-MM-DD>     → daily_record JSON
+//   d/<YYYY-MM-DD>     → daily_record
 //   o/<order_id>       → the order's day, total and currency (to undo on cancel)
 //   meta/settings      → shop settings (settings.changed folded over the defaults)
 //
@@ -27,7 +27,7 @@ namespace roms::projections {
 class daily_projection final : public projection {
  public:
   std::string_view name() const override { return "daily"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

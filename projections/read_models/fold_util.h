@@ -1,4 +1,4 @@
-// Helpers shared by the read models' folds: typed load/store of JSON records and event
+// Helpers shared by the read models' folds: typed load/store of records (record_codec.h) and event
 // decoding with the position in the error message.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "events/payload.h"
 #include "projections/projection.h"
 #include "projections/read_models/keys.h"
+#include "projections/read_models/record_codec.h"
 
 namespace roms::projections {
 
@@ -62,23 +63,19 @@ template <class T>
 std::optional<T> load(fold_context& ctx, std::string_view key) {
   auto v = ctx.get(key);
   if (!v) return std::nullopt;
-  auto r = events::decode_payload<T>(*v);
-  if (!r) return std::nullopt;  // a stored value we wrote ourselves; cannot fail in practice
-  return std::move(r).value();
+  return decode_record<T>(*v);  // a stored value we wrote ourselves; cannot fail in practice
 }
 
 template <class T>
 std::optional<T> load(const read_view& view, std::string_view key) {
   auto v = view.get(key);
   if (!v) return std::nullopt;
-  auto r = events::decode_payload<T>(*v);
-  if (!r) return std::nullopt;
-  return std::move(r).value();
+  return decode_record<T>(*v);
 }
 
 template <class T>
 void store(fold_context& ctx, std::string_view key, const T& value) {
-  ctx.put(key, events::encode_payload(value));
+  ctx.put(key, encode_record(value));
 }
 
 // Decodes the payload of `e` as T; the error names the event's position and type.

@@ -5,7 +5,7 @@
 // what to send; GET /api/v1/messages and /api/v1/whatsapp/status read it to answer.
 //
 // Key layout:
-//   m/<message_id>                         → message_record JSON
+//   m/<message_id>                         → message_record
 //   a/<created_us:20>/<message_id>         → ""  every message by time
 //   c/<customer_id>/<created_us:20>/<id>   → ""  by customer
 //   s/<status>/<created_us:20>/<id>        → ""  by status
@@ -17,7 +17,7 @@
 //   g/<gateway>/<gateway_message_id>       → message_id (WAHA ids by their short form, see
 //                                                 gateway_key())
 //   li/c/<customer_id>, li/p/<e164>        → the last inbound message's time (µs, decimal)
-//   wa                                     → whatsapp_status_record JSON
+//   wa                                     → whatsapp_status_record
 //
 // Status only moves forward: queued → sending → sent → delivered → read (a late "delivered"
 // after "read" changes nothing). failed is final except: a retryable failure puts the message
@@ -135,7 +135,7 @@ struct whatsapp_status_record {
 class messages_projection final : public projection {
  public:
   std::string_view name() const override { return "messages"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

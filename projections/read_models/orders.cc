@@ -98,7 +98,7 @@ std::optional<order_record> get(const read_view& v, std::string_view order_id) {
   return load<order_record>(v, key("o", order_id));
 }
 
-std::optional<std::string> get_json(const read_view& v, std::string_view order_id) {
+std::optional<std::string> get_stored(const read_view& v, std::string_view order_id) {
   return v.get(key("o", order_id));
 }
 

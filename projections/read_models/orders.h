@@ -1,13 +1,13 @@
 // The orders read model (column family "orders").
 //
 // Key layout:
-//   o/<order_id>                                → order_record JSON (with its timeline)
+//   o/<order_id>                                → order_record (with its timeline)
 //   t/<created_us:20>/<order_id>                → ""   all orders, by creation time
 //   s/<status>/<created_us:20>/<order_id>       → ""   by status
 //   c/<customer_id>/<created_us:20>/<order_id>  → ""   by customer
 //   x/<channel>/<external_id>                   → order_id
 //   n/<status>                                  → count of orders in that status (decimal)
-//   i/<idempotency_key>                         → idempotency_record JSON
+//   i/<idempotency_key>                         → idempotency_record
 // Lists are read newest first by reverse scans; a cursor is the last index key returned.
 //
 // Ordering: every event it folds is in the order's own stream, so one partition, in order.
@@ -33,7 +33,7 @@ class orders_projection final : public projection {
  public:
   explicit orders_projection(bool single_partition = true) : single_(single_partition) {}
   std::string_view name() const override { return "orders"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 
@@ -59,7 +59,7 @@ struct order_page {
 
 namespace orders_query {
 std::optional<order_record> get(const read_view& v, std::string_view order_id);
-std::optional<std::string> get_json(const read_view& v, std::string_view order_id);
+std::optional<std::string> get_stored(const read_view& v, std::string_view order_id);
 std::optional<idempotency_record> by_idempotency_key(const read_view& v, std::string_view key);
 std::optional<std::string> by_external_id(const read_view& v, std::string_view channel,
                                           std::string_view external_id);

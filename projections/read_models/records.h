@@ -1,5 +1,6 @@
-// The stored values of the read models. Each is JSON (via events/payload.h), so an HTTP read
-// can send a stored value with little work, and `ldb` dumps stay readable.
+// The stored values of the read models. Each is stored in the binary record format of
+// record_codec.h (declared once by its `fields` list, which also gives the JSON the HTTP API
+// renders from it). Every key layout in read_models/*.h names the record type of its values.
 #pragma once
 
 #include <cstdint>

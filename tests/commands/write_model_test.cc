@@ -23,6 +23,7 @@
 #include "events/types.h"
 #include "projections/read_models.h"
 #include "projections/read_models/keys.h"
+#include "projections/read_models/record_codec.h"
 #include "projections/store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -80,7 +81,7 @@ struct WriteModelTest : ::testing::Test {
     };
     auto catalog = view("catalog");
     scan(*catalog, "p/", [&](std::string_view, std::string_view val) {
-      auto p = events::decode_payload<projections::product_record>(val).value();
+      auto p = projections::decode_record<projections::product_record>(val).value();
       if (!p.defined) return;
       out.push_back("product " + p.id + " sku=" + p.sku + " name=" + p.name + " price=" +
                     std::to_string(p.price) + " min_stock=" + std::to_string(p.min_stock) +
@@ -90,7 +91,7 @@ struct WriteModelTest : ::testing::Test {
       out.push_back("sku " + std::string(k) + " " + std::string(val));
     });
     scan(*catalog, "s/", [&](std::string_view, std::string_view val) {
-      auto s = events::decode_payload<projections::stock_record>(val).value();
+      auto s = projections::decode_record<projections::stock_record>(val).value();
       out.push_back("stock " + s.product_id + " " + s.warehouse + " on_hand=" +
                     std::to_string(s.on_hand) + " reserved=" + std::to_string(s.reserved));
     });
@@ -100,7 +101,7 @@ struct WriteModelTest : ::testing::Test {
     });
     auto customers = view("customers");
     scan(*customers, "c/", [&](std::string_view, std::string_view val) {
-      auto c = events::decode_payload<projections::customer_record>(val).value();
+      auto c = projections::decode_record<projections::customer_record>(val).value();
       out.push_back("customer " + c.id + " phone=" + c.phone);
     });
     scan(*customers, "p/", [&](std::string_view k, std::string_view val) {
@@ -108,7 +109,7 @@ struct WriteModelTest : ::testing::Test {
     });
     auto orders = view("orders");
     scan(*orders, "o/", [&](std::string_view, std::string_view val) {
-      auto o = events::decode_payload<projections::order_record>(val).value();
+      auto o = projections::decode_record<projections::order_record>(val).value();
       out.push_back("order " + o.id + " " + o.status + " customer=" + o.customer_id);
     });
     scan(*orders, "x/", [&](std::string_view k, std::string_view val) {
@@ -117,7 +118,7 @@ struct WriteModelTest : ::testing::Test {
       out.push_back("external " + ext + " " + std::string(val));
     });
     scan(*orders, "i/", [&](std::string_view k, std::string_view val) {
-      auto i = events::decode_payload<projections::idempotency_record>(val).value();
+      auto i = projections::decode_record<projections::idempotency_record>(val).value();
       out.push_back("idempotency " + std::string(k) + " " + i.order_id + " " + i.request_hash);
     });
     auto s = projections::daily_query::settings(*view("daily"));
@@ -125,7 +126,7 @@ struct WriteModelTest : ::testing::Test {
                   " allow_backorders=" + (s.allow_backorders ? "1" : "0") +
                   " shop_name=" + s.shop_name + " time_zone=" + s.time_zone);
     scan(*view("automation"), "t/", [&](std::string_view, std::string_view val) {
-      auto t = events::decode_payload<projections::template_record>(val).value();
+      auto t = projections::decode_record<projections::template_record>(val).value();
       out.push_back("template " + t.id + " " + t.kind + " " + t.name + " " + t.body);
     });
     std::sort(out.begin(), out.end());
