@@ -60,13 +60,16 @@ void evaluate(customer_record& c, const shop_settings& s, int64_t now) {
   c.due_us = due;
 }
 
-void add_geo(fold_context& ctx, const customer_record& c, int sign) {
+// Adds (customers, orders, revenue) to the customer's city; removes the row when it empties.
+void add_geo(fold_context& ctx, const customer_record& c, int64_t customers, int64_t orders,
+             int64_t revenue) {
   if (c.city.empty() && c.province.empty()) return;
+  if (customers == 0 && orders == 0 && revenue == 0) return;
   std::string k = key("geo", c.province, c.city);
   auto g = load<geo_record>(ctx, k).value_or(geo_record{c.province, c.city});
-  g.customers += sign;
-  g.orders += sign * c.order_count;
-  g.revenue += sign * c.total_spent;
+  g.customers += customers;
+  g.orders += orders;
+  g.revenue += revenue;
   if (g.customers == 0 && g.orders == 0 && g.revenue == 0) {
     ctx.del(k);
   } else {
@@ -74,23 +77,45 @@ void add_geo(fold_context& ctx, const customer_record& c, int sign) {
   }
 }
 
-// Writes `now_c` and moves every index entry that changed since `old`.
+// Moves the index entry `prefix/<old>/<id>` to `prefix/<now>/<id>` ("" = no entry). Writes
+// nothing when the value did not change: a fold batch writes each key it touches.
+void move_index(fold_context& ctx, std::string_view prefix, const std::string& id,
+                const std::string& old_part, const std::string& new_part) {
+  if (old_part == new_part) return;
+  if (!old_part.empty()) ctx.del(key(prefix, old_part, id));
+  if (!new_part.empty()) ctx.put(key(prefix, new_part, id), "");
+}
+
+// Writes `c` and moves the index entries that changed since `old`.
 void save(fold_context& ctx, const std::optional<customer_record>& old, const customer_record& c) {
   const std::string& id = c.id;
-  if (old) {
-    for (const auto& s : old->segments) ctx.del(key("g", s, id));
-    ctx.del(key("ts", fixed20(old->total_spent), id));
-    ctx.del(key("tc", fixed20(old->order_count), id));
-    if (old->due_us) ctx.del(key("due", fixed20(old->due_us), id));
-    if (!old->phone.empty() && old->phone != c.phone) ctx.del(key("p", old->phone));
-    add_geo(ctx, *old, -1);
+  static const customer_record kNone;
+  const customer_record& o = old ? *old : kNone;
+  for (const auto& s : o.segments) {
+    if (std::find(c.segments.begin(), c.segments.end(), s) == c.segments.end())
+      ctx.del(key("g", s, id));
   }
-  for (const auto& s : c.segments) ctx.put(key("g", s, id), "");
-  ctx.put(key("ts", fixed20(c.total_spent), id), "");
-  ctx.put(key("tc", fixed20(c.order_count), id), "");
-  if (c.due_us) ctx.put(key("due", fixed20(c.due_us), id), "");
-  if (!c.phone.empty()) ctx.put(key("p", c.phone), id);
-  add_geo(ctx, c, +1);
+  for (const auto& s : c.segments) {
+    if (std::find(o.segments.begin(), o.segments.end(), s) == o.segments.end())
+      ctx.put(key("g", s, id), "");
+  }
+  auto ranked = [](int64_t v) { return fixed20(v); };
+  if (!old || o.total_spent != c.total_spent)
+    move_index(ctx, "ts", id, old ? ranked(o.total_spent) : "", ranked(c.total_spent));
+  if (!old || o.order_count != c.order_count)
+    move_index(ctx, "tc", id, old ? ranked(o.order_count) : "", ranked(c.order_count));
+  if (o.due_us != c.due_us)
+    move_index(ctx, "due", id, o.due_us ? fixed20(o.due_us) : "", c.due_us ? fixed20(c.due_us) : "");
+  if (o.phone != c.phone) {
+    if (!o.phone.empty()) ctx.del(key("p", o.phone));
+    if (!c.phone.empty()) ctx.put(key("p", c.phone), id);
+  }
+  if (old && o.city == c.city && o.province == c.province) {
+    add_geo(ctx, c, 0, c.order_count - o.order_count, c.total_spent - o.total_spent);
+  } else {
+    if (old) add_geo(ctx, o, -1, -o.order_count, -o.total_spent);
+    add_geo(ctx, c, 1, c.order_count, c.total_spent);
+  }
   store(ctx, key("c", id), c);
 }
 
