@@ -1,6 +1,6 @@
 // projection_bench: how fast the projection engine folds ROMS's read models.
 //
-//   projection_bench --events 10000000 --dir /tmp/roms-bench [--seed 42] [--budget-mib 64]
+//   projection_bench --events 10000000 --dir /tmp/roms-bench [--seed 42] [--budget-mib 64] [--fold-cache-mib 8]
 //                    [--checkpoint-every 250000] [--restores 5] [--only NAME] [--no-live]
 //
 // 1. generates N synthetic events (tools/gen) into an embedded log (sync off; reused when the
@@ -97,6 +97,7 @@ consumers::progress_fn bar(const char* label) {
 
 int main(int argc, char** argv) {
   uint64_t n = 1'000'000, seed = 42, checkpoint_every = 1'000'000, budget_mib = 64;
+  uint64_t fold_cache_mib = projections::store_options{}.fold_cache_bytes >> 20;
   int restores = 5;
   fs::path dir = "/tmp/roms-projection-bench";
   for (int i = 1; i < argc; i += 2) {
@@ -118,6 +119,8 @@ int main(int argc, char** argv) {
       checkpoint_every = std::stoull(v);
     else if (a == "--budget-mib")
       budget_mib = std::stoull(v);
+    else if (a == "--fold-cache-mib")
+      fold_cache_mib = std::stoull(v);
     else if (a == "--restores")
       restores = std::stoi(v);
     else if (a == "--only")
@@ -168,6 +171,7 @@ int main(int argc, char** argv) {
   fs::remove_all(data);
   projections::store_options so;
   so.memory_budget_bytes = budget_mib << 20;
+  so.fold_cache_bytes = fold_cache_mib << 20;
   so.on_stale = projections::stale_policy::reset;
   so.keep_checkpoints = 1000;
   std::map<std::string, std::string> live_digests;

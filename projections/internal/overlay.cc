@@ -1,30 +1,46 @@
 #include "projections/internal/overlay.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "projections/internal/keys.h"
 
 namespace roms::projections::internal {
 
-overlay::entry& overlay::insert(std::string_view key, entry e) {
-  e.stamp = batch_;
-  size_t c = cost(key, e.value);
-  auto [it, fresh] = map_.emplace(std::string(key), std::move(e));
-  if (fresh) bytes_ += c;
+void overlay::unlink(entry& e) {
+  e.prev->next = e.next;
+  e.next->prev = e.prev;
+}
+
+void overlay::touch(entry& e) {
+  if (lru_.next == &e) return;
+  unlink(e);
+  e.next = lru_.next;
+  e.prev = &lru_;
+  lru_.next->prev = &e;
+  lru_.next = &e;
+}
+
+overlay::entry& overlay::slot(std::string_view key, bool* created) {
+  auto it = map_.find(key);
+  *created = it == map_.end();
+  if (*created) {
+    it = map_.emplace(std::string(key), entry{}).first;
+    entry& e = it->second;
+    e.key = &it->first;
+    e.prev = e.next = &e;  // linked by touch()
+    bytes_ += cost(key, std::nullopt);
+  }
+  touch(it->second);
   return it->second;
 }
 
 overlay::entry& overlay::dirty_slot(std::string_view key) {
-  auto it = map_.find(key);
-  if (it == map_.end()) {
-    it = map_.emplace(std::string(key), entry{}).first;
-    bytes_ += cost(key, std::nullopt);
-  }
-  entry& e = it->second;
-  e.stamp = batch_;
+  bool created;
+  entry& e = slot(key, &created);
   if (!e.dirty) {
     e.dirty = true;
-    dirty_keys_.emplace(std::string_view(it->first), &e);
+    dirty_.emplace_back(std::string_view(*e.key), &e);
   }
   return e;
 }
@@ -36,22 +52,19 @@ void overlay::set_value(std::string_view key, entry& e, std::optional<std::strin
 }
 
 std::optional<std::string> overlay::get(std::string_view key) {
-  auto it = map_.find(key);
-  if (it != map_.end()) {
-    it->second.stamp = batch_;
-    return it->second.value;
-  }
+  bool created;
+  entry& e = slot(key, &created);
+  if (!created) return e.value;
   scratch_.Reset();
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), &scratch_);
-  entry e;
   if (s.ok()) {
-    e.value = scratch_.ToString();
+    set_value(key, e, scratch_.ToString());
   } else if (!s.IsNotFound()) {
     if (!error_) error_ = "read failed: " + s.ToString();
-    return std::nullopt;
+    return std::nullopt;  // the entry stays "absent"; the error discards the overlay
   }
-  return insert(key, std::move(e)).value;
+  return e.value;
 }
 
 void overlay::put(std::string_view key, std::string_view value) {
@@ -73,6 +86,19 @@ void overlay::del(std::string_view key) {
   set_value(key, e, std::nullopt);
 }
 
+void overlay::sort_dirty() {
+  if (sorted_ == dirty_.size()) return;
+  auto mid = dirty_.begin() + static_cast<std::ptrdiff_t>(sorted_);
+  std::sort(mid, dirty_.end(), [](const dirty_item& a, const dirty_item& b) {
+    return a.first < b.first;
+  });
+  std::inplace_merge(dirty_.begin(), mid, dirty_.end(), [](const dirty_item& a,
+                                                           const dirty_item& b) {
+    return a.first < b.first;
+  });
+  sorted_ = dirty_.size();
+}
+
 void overlay::scan(std::string_view begin, std::string_view end,
                    const std::function<bool(std::string_view, std::string_view)>& f) {
   // An empty `end` means "to the end of the read model"; reserved keys are never visited.
@@ -84,23 +110,43 @@ void overlay::scan(std::string_view begin, std::string_view end,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
   it->Seek(lower);
-  // Only this batch's writes differ from RocksDB. Writes during f() (the projection writing
-  // while it scans) invalidate neither the set's iterators nor the map's elements; `ov` is
-  // re-checked against `upper` at every step.
-  auto ov = dirty_keys_.lower_bound(lower);
+  // Only this batch's writes differ from RocksDB. The dirty keys to merge are those written
+  // before the scan started: dirty_[i, n) once sorted. The callback may write (appending to
+  // dirty_ past n, or changing an entry's value in place: map nodes never move); a nested scan
+  // cannot re-sort the list under us, it works on a sorted copy.
+  std::vector<dirty_item> copy;
+  const std::vector<dirty_item>* list = &dirty_;
+  if (scanning_ == 0) {
+    sort_dirty();
+  } else {
+    copy = dirty_;
+    std::sort(copy.begin(), copy.end(),
+              [](const dirty_item& a, const dirty_item& b) { return a.first < b.first; });
+    list = &copy;
+  }
+  const size_t n = list->size();
+  size_t i = static_cast<size_t>(
+      std::lower_bound(list->begin(), list->end(), std::string_view(lower),
+                       [](const dirty_item& a, std::string_view k) { return a.first < k; }) -
+      list->begin());
+  ++scanning_;
+  struct leave {
+    int& depth;
+    ~leave() { --depth; }
+  } guard{scanning_};
   for (;;) {
     bool db_ok = it->Valid();
-    bool ov_ok = ov != dirty_keys_.end() && ov->first < std::string_view(upper);
+    bool ov_ok = i < n && (*list)[i].first < std::string_view(upper);
     if (!db_ok && !ov_ok) break;
     std::string_view db_key =
         db_ok ? std::string_view(it->key().data(), it->key().size()) : std::string_view();
-    if (ov_ok && (!db_ok || ov->first <= db_key)) {
-      bool same = db_ok && ov->first == db_key;
-      const entry& e = *ov->second;
-      if (e.value) {
-        if (!f(ov->first, *e.value)) return;
+    if (ov_ok && (!db_ok || (*list)[i].first <= db_key)) {
+      auto [k, ep] = (*list)[i];
+      bool same = db_ok && k == db_key;
+      if (ep->value) {
+        if (!f(k, *ep->value)) return;
       }
-      ++ov;
+      ++i;
       if (same) it->Next();
     } else {
       if (!f(db_key, std::string_view(it->value().data(), it->value().size()))) return;
@@ -110,9 +156,10 @@ void overlay::scan(std::string_view begin, std::string_view end,
   if (!it->status().ok() && !error_) error_ = "scan failed: " + it->status().ToString();
 }
 
-size_t overlay::write_to(rocksdb::WriteBatch& wb) const {
+size_t overlay::write_to(rocksdb::WriteBatch& wb) {
   // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
-  for (const auto& [k, ep] : dirty_keys_) {
+  sort_dirty();
+  for (const auto& [k, ep] : dirty_) {
     const entry& e = *ep;
     if (e.value) {
       wb.Put(cf_, rocksdb::Slice(k.data(), k.size()), *e.value);
@@ -120,37 +167,32 @@ size_t overlay::write_to(rocksdb::WriteBatch& wb) const {
       wb.Delete(cf_, rocksdb::Slice(k.data(), k.size()));
     }
   }
-  return dirty_keys_.size();
+  return dirty_.size();
 }
 
 void overlay::committed(size_t keep_bytes) {
-  for (auto& [k, e] : dirty_keys_) e->dirty = false;
-  dirty_keys_.clear();
-  pool_.release();
+  for (auto& [k, e] : dirty_) e->dirty = false;
+  dirty_.clear();
+  sorted_ = 0;
   error_.reset();
   evict(keep_bytes);
-  ++batch_;
 }
 
 void overlay::evict(size_t keep_bytes) {
-  if (bytes_ <= keep_bytes) return;
-  // Over the limit: keep only what the batch just committed touched, and only if that leaves
-  // room (half the limit), so eviction passes stay rare.
-  for (auto it = map_.begin(); it != map_.end();) {
-    if (it->second.stamp < batch_) {
-      bytes_ -= cost(it->first, it->second.value);
-      it = map_.erase(it);
-    } else {
-      ++it;
-    }
+  while (bytes_ > keep_bytes && lru_.prev != &lru_) {
+    entry* e = lru_.prev;
+    if (e->dirty) break;  // never after a commit; a dirty entry must stay until written
+    bytes_ -= cost(*e->key, e->value);
+    unlink(*e);
+    map_.erase(map_.find(std::string_view(*e->key)));
   }
-  if (bytes_ > keep_bytes / 2) discard();
 }
 
 void overlay::discard() {
-  dirty_keys_.clear();
-  pool_.release();
+  dirty_.clear();
+  sorted_ = 0;
   map_.clear();
+  lru_.prev = lru_.next = &lru_;
   bytes_ = 0;
   error_.reset();
 }

@@ -43,12 +43,15 @@ product_record load_product(fold_context& ctx, std::string_view id) {
   return r;
 }
 
+// Stores `p` with its derived fields; the low/ entry follows below_min (written only when it
+// flips: `p.below_min` still holds the stored value on entry).
 void save_product(fold_context& ctx, product_record& p) {
+  const bool was_low = p.below_min;
   p.available = p.on_hand - p.reserved;
   p.below_min = p.defined && p.available < p.min_stock;
-  if (p.below_min) {
+  if (p.below_min && !was_low) {
     ctx.put(key("low", p.id), "");
-  } else {
+  } else if (!p.below_min && was_low) {
     ctx.del(key("low", p.id));
   }
   store(ctx, key("p", p.id), p);
