@@ -40,7 +40,7 @@ overlay::entry& overlay::dirty_slot(std::string_view key) {
   entry& e = slot(key, &created);
   if (!e.dirty) {
     e.dirty = true;
-    dirty_.emplace_back(std::string_view(*e.key), &e);
+    dirty_keys_.emplace(std::string_view(*e.key), &e);
   }
   return e;
 }
@@ -86,19 +86,6 @@ void overlay::del(std::string_view key) {
   set_value(key, e, std::nullopt);
 }
 
-void overlay::sort_dirty() {
-  if (sorted_ == dirty_.size()) return;
-  auto mid = dirty_.begin() + static_cast<std::ptrdiff_t>(sorted_);
-  std::sort(mid, dirty_.end(), [](const dirty_item& a, const dirty_item& b) {
-    return a.first < b.first;
-  });
-  std::inplace_merge(dirty_.begin(), mid, dirty_.end(), [](const dirty_item& a,
-                                                           const dirty_item& b) {
-    return a.first < b.first;
-  });
-  sorted_ = dirty_.size();
-}
-
 void overlay::scan(std::string_view begin, std::string_view end,
                    const std::function<bool(std::string_view, std::string_view)>& f) {
   // An empty `end` means "to the end of the read model"; reserved keys are never visited.
@@ -110,43 +97,23 @@ void overlay::scan(std::string_view begin, std::string_view end,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
   it->Seek(lower);
-  // Only this batch's writes differ from RocksDB. The dirty keys to merge are those written
-  // before the scan started: dirty_[i, n) once sorted. The callback may write (appending to
-  // dirty_ past n, or changing an entry's value in place: map nodes never move); a nested scan
-  // cannot re-sort the list under us, it works on a sorted copy.
-  std::vector<dirty_item> copy;
-  const std::vector<dirty_item>* list = &dirty_;
-  if (scanning_ == 0) {
-    sort_dirty();
-  } else {
-    copy = dirty_;
-    std::sort(copy.begin(), copy.end(),
-              [](const dirty_item& a, const dirty_item& b) { return a.first < b.first; });
-    list = &copy;
-  }
-  const size_t n = list->size();
-  size_t i = static_cast<size_t>(
-      std::lower_bound(list->begin(), list->end(), std::string_view(lower),
-                       [](const dirty_item& a, std::string_view k) { return a.first < k; }) -
-      list->begin());
-  ++scanning_;
-  struct leave {
-    int& depth;
-    ~leave() { --depth; }
-  } guard{scanning_};
+  // Only this batch's writes differ from RocksDB. Writes during f() (the projection writing
+  // while it scans) invalidate neither the set's iterators nor the map's elements; `ov` is
+  // re-checked against `upper` at every step, so keys written ahead of the cursor are visited.
+  auto ov = dirty_keys_.lower_bound(lower);
   for (;;) {
     bool db_ok = it->Valid();
-    bool ov_ok = i < n && (*list)[i].first < std::string_view(upper);
+    bool ov_ok = ov != dirty_keys_.end() && ov->first < std::string_view(upper);
     if (!db_ok && !ov_ok) break;
     std::string_view db_key =
         db_ok ? std::string_view(it->key().data(), it->key().size()) : std::string_view();
-    if (ov_ok && (!db_ok || (*list)[i].first <= db_key)) {
-      auto [k, ep] = (*list)[i];
-      bool same = db_ok && k == db_key;
-      if (ep->value) {
-        if (!f(k, *ep->value)) return;
+    if (ov_ok && (!db_ok || ov->first <= db_key)) {
+      bool same = db_ok && ov->first == db_key;
+      const entry& e = *ov->second;
+      if (e.value) {
+        if (!f(ov->first, *e.value)) return;
       }
-      ++i;
+      ++ov;
       if (same) it->Next();
     } else {
       if (!f(db_key, std::string_view(it->value().data(), it->value().size()))) return;
@@ -158,8 +125,7 @@ void overlay::scan(std::string_view begin, std::string_view end,
 
 size_t overlay::write_to(rocksdb::WriteBatch& wb) {
   // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
-  sort_dirty();
-  for (const auto& [k, ep] : dirty_) {
+  for (const auto& [k, ep] : dirty_keys_) {
     const entry& e = *ep;
     if (e.value) {
       wb.Put(cf_, rocksdb::Slice(k.data(), k.size()), *e.value);
@@ -167,13 +133,13 @@ size_t overlay::write_to(rocksdb::WriteBatch& wb) {
       wb.Delete(cf_, rocksdb::Slice(k.data(), k.size()));
     }
   }
-  return dirty_.size();
+  return dirty_keys_.size();
 }
 
 void overlay::committed(size_t keep_bytes) {
-  for (auto& [k, e] : dirty_) e->dirty = false;
-  dirty_.clear();
-  sorted_ = 0;
+  for (auto& [k, e] : dirty_keys_) e->dirty = false;
+  dirty_keys_.clear();
+  pool_.release();
   error_.reset();
   evict(keep_bytes);
 }
@@ -189,8 +155,8 @@ void overlay::evict(size_t keep_bytes) {
 }
 
 void overlay::discard() {
-  dirty_.clear();
-  sorted_ = 0;
+  dirty_keys_.clear();
+  pool_.release();
   map_.clear();
   lru_.prev = lru_.next = &lru_;
   bytes_ = 0;
