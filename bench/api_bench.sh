@@ -9,7 +9,7 @@
 #
 #   bench/api_bench.sh [BUILD_DIR]     # default: build
 #   env: DURATION=10s CONNECTIONS=64 IO_THREADS=1 BENCH_DIR=<data dir, default BUILD_DIR/api-bench>
-#        NO_SYNC=1 (no fsync: the software path only)  PERF=1 (perf record the POST run)
+#        NO_SYNC=1 (no fsync: the software path only)  PERF=1 (perf record the POST run; PERF=dwarf with DWARF call stacks)
 #
 # The server is tests/http/api_test_server (the test stack: embedded log, read models, runner,
 # executor, v1 API, a fake authenticator accepting X-API-Key: test-admin):
@@ -86,7 +86,9 @@ run_wrk() {  # NAME then wrk args
 before="$(orders_total)"
 perf_pid=""
 if [[ -n "${PERF:-}" ]]; then
-  perf record -e cpu-clock -g -o "$data/perf.data" -p "$server_pid" 2>/dev/null &
+  graph=(-g)
+  [[ "$PERF" == dwarf ]] && graph=(--call-graph dwarf,8192)  # call stacks without frame pointers
+  perf record -e cpu-clock "${graph[@]}" -o "$data/perf.data" -p "$server_pid" 2>/dev/null &
   perf_pid=$!
 fi
 ROMS_BENCH_KEY="$key" ROMS_BENCH_RUN="$(date +%s%N)" \
