@@ -13,8 +13,9 @@
 #  2. RocksDB db_bench fillrandom, N keys with the average key and value size the read models
 #     hold after step 1, batches of 1000, WAL on, sync off, and the store's memory budget and
 #     options (projections/internal/rocks.cc): 64 MiB LRU cache with the memtables charged to
-#     it (32 MiB write-buffer manager), 16 MiB memtables x 4, LZ4, 16 KiB blocks, 10-bit
-#     blooms, index and filters in the cache, 2 background jobs.
+#     it (32 MiB write-buffer manager), 16 MiB memtables x 4, LZ4, 4 KiB blocks, a cache in 4
+#     shards with half for index and filter blocks, 10-bit blooms, index and filters in the
+#     cache, 2 background jobs.
 #  3. `roms restore --at P --into DIR` (the CLI) at 3 positions of the live run's data dir.
 #  4. With ROMS_BENCH_PER_MODEL=1: each read model alone (projection_bench --only NAME).
 # With ROMS_BENCH_NO_LIVE=1 step 1 skips the live fold (rebuild only; no restores), for 10M.
@@ -71,7 +72,7 @@ for n in "${sizes[@]}"; do
       --db="$dir/dbbench" --threads=1 --histogram=0 --compression_type=lz4 --compression_ratio=0.5 \
       --cache_size="$budget" --cost_write_buffer_to_cache=true --db_write_buffer_size=$((budget / 2)) \
       --write_buffer_size=$((16 << 20)) --max_write_buffer_number=4 --max_background_jobs=2 \
-      --block_size=16384 --bloom_bits=10 --cache_index_and_filter_blocks=true \
+      --block_size=4096 --cache_numshardbits=2 --cache_high_pri_pool_ratio=0.5 --bloom_bits=10 --cache_index_and_filter_blocks=true \
       --pin_l0_filter_and_index_blocks_in_cache=true --optimize_filters_for_memory=true \
       --memtable_bloom_size_ratio=0.05 --memtable_whole_key_filtering=true \
       --level_compaction_dynamic_level_bytes=true --target_file_size_base=$((32 << 20)) \

@@ -220,6 +220,40 @@ TEST(CustomersReadModel, TimePassingThroughTheLogChangesSegments) {
   EXPECT_EQ(customers_query::get(m5, "cus_1")->segments, std::vector<std::string>{"regular"});
 }
 
+TEST(CustomersReadModel, EachTickHandlesTheDueTimesSinceThePreviousTick) {
+  // A tick starts its scan after the previous tick's time (meta/due_done); every due time
+  // between two ticks is still handled by the second, whatever happened in between.
+  sequence s;
+  s.add("cus_a", kT0, customer("cus_a", "+6281111111111", "Ayu"));
+  s.add("clock", kT0 + 10 * kDay, events::clock_ticked{});
+  s.add("cus_b", kT0 + 12 * kDay, customer("cus_b", "+6282222222222", "Bayu"));
+  s.add("clock", kT0 + 31 * kDay, events::clock_ticked{});  // a: no longer new (day 30)
+  customers_projection p;
+  memory_store m;
+  s.fold(p, m);
+  EXPECT_EQ(customers_query::get(m, "cus_a")->primary_segment, "regular");
+  EXPECT_EQ(customers_query::get(m, "cus_b")->primary_segment, "new_member");
+  // b's due time (day 42) passes between ticks, under other events; the next tick takes it.
+  s.add("ord_1", kT0 + 43 * kDay, order("ord_1", "cus_a", 10'000));
+  s.add("clock", kT0 + 44 * kDay, events::clock_ticked{});
+  memory_store m2;
+  s.fold(p, m2);
+  EXPECT_EQ(customers_query::get(m2, "cus_b")->primary_segment, "regular");
+  EXPECT_EQ(customers_query::list(m2, {.segment = "new_member"}).items.size(), 0u);
+  // Ticks with nothing due, and a tick older than the latest event, change nothing.
+  s.add("clock", kT0 + 44 * kDay + 60'000'000, events::clock_ticked{});
+  s.add("clock", kT0 + 20 * kDay, events::clock_ticked{});
+  memory_store m3;
+  s.fold(p, m3);
+  EXPECT_EQ(customers_query::get(m3, "cus_a")->primary_segment, "regular");
+  EXPECT_EQ(customers_query::get(m3, "cus_b")->primary_segment, "regular");
+  // a goes inactive 60 days after its order (day 103): still taken by a tick much later.
+  s.add("clock", kT0 + 200 * kDay, events::clock_ticked{});
+  memory_store m4;
+  s.fold(p, m4);
+  EXPECT_EQ(customers_query::get(m4, "cus_a")->primary_segment, "inactive");
+}
+
 TEST(CustomersReadModel, ThresholdsFromSettingsReevaluateEveryone) {
   sequence s;
   s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Dewi"));
