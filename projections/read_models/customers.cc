@@ -266,20 +266,22 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
     }
   } else if (type == events::clock_ticked::kType) {
     // Customers whose time-based segments flip at or before now. A due time is always later
-    // than the `now` it was computed at, so the last tick left no entry at or before its own
-    // `now` (meta/due_done): the scan starts after it instead of walking, on every tick, the
-    // tombstones of every entry earlier ticks moved (at 10M events that walk dominated).
+    // than the `now` it was computed at, and a tick handles every entry up to `now` (which is
+    // at least the tick's own time), so no entry at or before the latest tick time folded so
+    // far remains (meta/due_done): the scan starts after it instead of walking, on every tick,
+    // the tombstones of every entry earlier ticks moved (at 10M events that walk dominated).
+    // The marker is the latest tick *time*, not `now`: a max over the ticks, so it is the same
+    // whatever order partitions interleave in (the digest must not depend on it).
     auto done = ctx.get("meta/due_done");
-    const int64_t from = done ? std::stoll(*done) + 1 : 0;
-    if (from > now) return success();
+    const int64_t done_us = done ? std::stoll(*done) : -1;
     std::vector<std::string> due;
-    ctx.scan("due/" + fixed20(from), "due/" + fixed20(now + 1),
+    ctx.scan("due/" + fixed20(done_us + 1), "due/" + fixed20(now + 1),
              [&](std::string_view k, std::string_view) {
                due.emplace_back(k.substr(k.rfind('/') + 1));
                return true;
              });
     for (const auto& id : due) update(id, [](customer_record&) {});
-    ctx.put("meta/due_done", std::to_string(now));
+    if (t > done_us) ctx.put("meta/due_done", std::to_string(t));
   }
   return success();
 }

@@ -11,8 +11,8 @@
 //   co/<customer_id>/<time_us:20>/<order_id> → ""  the customer's counted orders
 //   due/<time_us:20>/<customer_id>         → ""  when its time-based segments next change
 //   meta/settings, meta/now                → folded settings; the latest event time seen
-//   meta/due_done                          → the `now` of the last clock tick (due entries at
-//                                            or before it were all handled by that tick)
+//   meta/due_done                          → the latest clock tick time folded (due entries at
+//                                            or before it were all handled by a tick)
 //
 // Time: "now" is the latest event time folded (clock.ticked moves it each minute). Inactive
 // and New Member change when a tick passes a customer's due time; never from the wall clock.
