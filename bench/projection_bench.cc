@@ -1,7 +1,9 @@
 // projection_bench: how fast the projection engine folds ROMS's read models.
 //
-//   projection_bench --events 10000000 --dir /tmp/roms-bench [--seed 42] [--budget-mib 64] [--fold-cache-mib 8]
-//                    [--checkpoint-every 250000] [--restores 5] [--only NAME] [--no-live]
+//   projection_bench --events 10000000 --dir /tmp/roms-bench [--seed 42] [--budget-mib 64]
+//                    [--fold-cache-mib 1] [--checkpoint-every 250000] [--restores 5]
+//                    [--only NAME] [--no-live]
+//   env ROMS_BENCH_REBUILD_BATCH=N: the rebuild's batch size (runner default 16384)
 //
 // 1. generates N synthetic events (tools/gen) into an embedded log (sync off; reused when the
 //    directory already holds the same N and seed);
@@ -178,7 +180,10 @@ int main(int argc, char** argv) {
   {
     auto store = projections::projection_store::open(data, models(), so);
     if (!store) die(store.error().message);
-    consumers::projection_runner r(store.value(), l);
+    consumers::runner_options ropts;
+    if (const char* rb = std::getenv("ROMS_BENCH_REBUILD_BATCH"))
+      ropts.rebuild_batch_events = std::stoull(rb);
+    consumers::projection_runner r(store.value(), l, ropts);
     if (!g_no_live) {
       stopwatch w;
       double cp_time = 0;
@@ -205,7 +210,8 @@ int main(int argc, char** argv) {
     stopwatch rw;
     auto rb = r.rebuild({}, bar("rebuild"));
     if (!rb) die(rb.error().message);
-    row("rebuild (all read models)", n, rw, "WAL off, batch 16384, flush + switch");
+    row("rebuild (all read models)", n, rw,
+        "WAL off, batch " + std::to_string(ropts.rebuild_batch_events) + ", flush + switch");
     for (const auto& p : store.value()->projections()) {
       auto d = store.value()->digest(p->name()).value();
       if (!g_no_live && d != live_digests[std::string(p->name())])
