@@ -1,6 +1,5 @@
 #include "projections/internal/overlay.h"
 
-#include <algorithm>
 #include <memory>
 
 #include "projections/internal/keys.h"

@@ -38,6 +38,9 @@ rocks_env make_rocks_env(uint64_t budget) {
   // the manager (allow_stall=false): with allow_stall RocksDB 7.8 can park a writer forever
   // when the memory it waits for is held by memtables it does not schedule for flushing
   // (seen here; facebook/rocksdb#11010, #11780). RocksDB's own L0 slowdown/stop still applies.
+  // 4 shards, not RocksDB's default of one per 512 KiB (64 at 64 MiB): a shard must hold a whole
+  // index or filter block (~240 KiB for a 32 MiB file of 4 KiB blocks) or point reads fetch
+  // them again and again; half the cache is reserved for them (high priority).
   env.cache = rocksdb::NewLRUCache(budget, /*num_shard_bits=*/2, /*strict_capacity_limit=*/false,
                                    /*high_pri_pool_ratio=*/0.5);
   env.wbm = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, env.cache,

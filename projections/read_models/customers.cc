@@ -77,8 +77,8 @@ void add_geo(fold_context& ctx, const customer_record& c, int64_t customers, int
   }
 }
 
-// Moves the index entry `prefix/<old>/<id>` to `prefix/<now>/<id>` ("" = no entry). Writes
-// nothing when the value did not change: a fold batch writes each key it touches.
+// Moves the index entry `prefix/<old>/<id>` to `prefix/<new>/<id>` ("" = no entry). Writes
+// nothing when the part did not change: a fold batch writes every key it touches.
 void move_index(fold_context& ctx, std::string_view prefix, const std::string& id,
                 const std::string& old_part, const std::string& new_part) {
   if (old_part == new_part) return;
@@ -99,11 +99,11 @@ void save(fold_context& ctx, const std::optional<customer_record>& old, const cu
     if (std::find(o.segments.begin(), o.segments.end(), s) == o.segments.end())
       ctx.put(key("g", s, id), "");
   }
-  auto ranked = [](int64_t v) { return fixed20(v); };
+  // The rankings always hold an entry; due/ only while a time-based segment can still flip.
   if (!old || o.total_spent != c.total_spent)
-    move_index(ctx, "ts", id, old ? ranked(o.total_spent) : "", ranked(c.total_spent));
+    move_index(ctx, "ts", id, old ? fixed20(o.total_spent) : "", fixed20(c.total_spent));
   if (!old || o.order_count != c.order_count)
-    move_index(ctx, "tc", id, old ? ranked(o.order_count) : "", ranked(c.order_count));
+    move_index(ctx, "tc", id, old ? fixed20(o.order_count) : "", fixed20(c.order_count));
   if (o.due_us != c.due_us)
     move_index(ctx, "due", id, o.due_us ? fixed20(o.due_us) : "", c.due_us ? fixed20(c.due_us) : "");
   if (o.phone != c.phone) {
