@@ -1,7 +1,8 @@
 // projection_bench: how fast the projection engine folds ROMS's read models.
 //
 //   projection_bench --events 10000000 --dir /tmp/roms-bench [--seed 42] [--budget-mib 64]
-//                    [--fold-cache-mib 1] [--checkpoint-every 250000] [--restores 5]
+//                    [--fold-cache-mib 1] [--bulk-mib 256] [--checkpoint-every 250000]
+//                    [--restores 5]
 //                    [--only NAME] [--no-live]
 //   env ROMS_BENCH_REBUILD_BATCH=N: the rebuild's batch size (runner default 16384)
 //
@@ -9,7 +10,7 @@
 //    directory already holds the same N and seed);
 // 2. folds them on the live path (runner batches, WAL on) from 0, taking a checkpoint every
 //    `--checkpoint-every` events;
-// 3. rebuilds every read model (no WAL, fresh generations, switch) and checks the digests
+// 3. rebuilds every read model (bulk loading into fresh generations, switch) and checks the digests
 //    equal the live fold's;
 // 4. restores to `--restores` random positions from the nearest checkpoint.
 // --no-live skips 2 (and so the digest comparison and 4): the rebuild then folds into an
@@ -100,6 +101,7 @@ consumers::progress_fn bar(const char* label) {
 int main(int argc, char** argv) {
   uint64_t n = 1'000'000, seed = 42, checkpoint_every = 1'000'000, budget_mib = 64;
   uint64_t fold_cache_mib = projections::store_options{}.fold_cache_bytes >> 20;
+  uint64_t bulk_mib = projections::store_options{}.bulk_memory_bytes >> 20;
   int restores = 5;
   fs::path dir = "/tmp/roms-projection-bench";
   for (int i = 1; i < argc; i += 2) {
@@ -123,6 +125,8 @@ int main(int argc, char** argv) {
       budget_mib = std::stoull(v);
     else if (a == "--fold-cache-mib")
       fold_cache_mib = std::stoull(v);
+    else if (a == "--bulk-mib")
+      bulk_mib = std::stoull(v);
     else if (a == "--restores")
       restores = std::stoi(v);
     else if (a == "--only")
@@ -174,6 +178,7 @@ int main(int argc, char** argv) {
   projections::store_options so;
   so.memory_budget_bytes = budget_mib << 20;
   so.fold_cache_bytes = fold_cache_mib << 20;
+  so.bulk_memory_bytes = bulk_mib << 20;
   so.on_stale = projections::stale_policy::reset;
   so.keep_checkpoints = 1000;
   std::map<std::string, std::string> live_digests;

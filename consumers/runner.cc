@@ -597,7 +597,7 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
   auto reader = std::move(reader_r).value();
   // Destroyed before the switch: the live loop must be able to open its own batch on these
   // generations as soon as the apply lock is released.
-  auto bp = std::make_unique<fold_batch>(*store_, gens, durability::no_wal);
+  auto bp = std::make_unique<fold_batch>(*store_, gens, durability::bulk);
   fold_batch& b = *bp;
 
   std::vector<int64_t> end;
@@ -660,7 +660,11 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
       if (short_read && r.value() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
-  // Most of the memtables go to disk before the runner is paused.
+  // Most of the fold goes to disk before the runner is paused.
+  if (auto f = b.finish(opts_.fold_threads); !f) {
+    discard_all();
+    return f.error();
+  }
   if (auto f = store_->flush(gens); !f) {
     discard_all();
     return f.error();
@@ -687,6 +691,10 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
       discard_all();
       return r.error();
     }
+  }
+  if (auto f = b.finish(opts_.fold_threads); !f) {
+    discard_all();
+    return f.error();
   }
   report(true);
   bp.reset();

@@ -59,6 +59,10 @@ class projection {
   // Cheap pre-filter on the event type; apply() is only called when this returns true.
   virtual bool wants(std::string_view type) const = 0;
   virtual result_msg<void> apply(const events::stored_event& e, fold_context& ctx) = 0;
+  // Key prefixes apply() passes to ctx.scan() (a scan's begin and end both under one of
+  // them). The engine keeps the pending writes under these in key order; a scan anywhere
+  // else is just as correct, only slower in a bulk rebuild. Default: none.
+  virtual std::vector<std::string> scanned_prefixes() const { return {}; }
 };
 
 // A consistent, read-only view of one read model for queries (a RocksDB snapshot under the

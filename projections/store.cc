@@ -12,6 +12,7 @@
 #include <shared_mutex>
 #include <sstream>
 
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include "core/errc.h"
@@ -31,6 +32,8 @@ namespace internal {
 namespace {
 
 constexpr std::string_view kCheckpointFile = "roms-checkpoint.json";
+// Under <data>/projections: SST files of a bulk load between their writing and ingestion.
+constexpr std::string_view kIngestDir = "ingest";
 
 error_info make_error(errc c, std::string msg) { return {make_error_code(c), std::move(msg)}; }
 
@@ -421,6 +424,7 @@ class batch_impl {
     }
     ~slot() {
       if (ctx.dirty() > 0 || moved || ctx.error()) ctx.discard();  // uncommitted
+      ctx.set_complete(false);
       gen->in_batch = false;
     }
     std::shared_ptr<gen_cf> gen;
@@ -481,6 +485,9 @@ result_msg<std::shared_ptr<projection_store>> projection_store::open(
     for (auto& e : fs::directory_iterator(impl->dir_ / "checkpoints", ec)) {
       if (e.path().filename().string().starts_with("tmp-")) fs::remove_all(e.path(), ec);
     }
+    // SST files of a bulk load interrupted before their ingestion (their generation is
+    // dropped on open anyway).
+    fs::remove_all(impl->dir_ / internal::kIngestDir, ec);
   } else if (!fs::exists(db_dir)) {
     return make_error(errc::not_found, db_dir.string() + " does not exist");
   }
@@ -759,6 +766,20 @@ fold_batch::fold_batch(projection_store& store, std::vector<std::shared_ptr<fold
     if (!g || g->db() != store.impl_->db_) std::abort();
     impl_->slots_.push_back(std::make_unique<batch_impl::slot>(std::move(g), t));
   }
+  if (d == durability::bulk) {
+    // A generation whose column family holds no keys of the read model yet (a fresh one):
+    // its overlay starts complete, and the fold never reads RocksDB until it is written out.
+    for (auto& sp : impl_->slots_) {
+      auto& s = *sp;
+      if (s.ctx.dirty() > 0 || s.ctx.bytes() > 0) continue;
+      rocksdb::ReadOptions ro;
+      rocksdb::Slice upper(internal::kReservedBegin.data(), internal::kReservedBegin.size());
+      ro.iterate_upper_bound = &upper;
+      std::unique_ptr<rocksdb::Iterator> it(store.impl_->db_->db->NewIterator(ro, s.gen->cf()));
+      it->SeekToFirst();
+      if (!it->Valid() && it->status().ok()) s.ctx.set_complete(true);
+    }
+  }
 }
 
 fold_batch::~fold_batch() = default;
@@ -866,7 +887,119 @@ result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, si
   return success();
 }
 
+namespace {
+
+// Bulk loading (durability::bulk): writes the chosen slots' pending writes and positions as
+// one SST file each and ingests it into the slot's column family. all: every slot with
+// something pending; otherwise only when the slots together are over the bulk budget, the
+// largest until what stays in memory is at most half the budget. A written-out slot keeps
+// its most recently used quarter (at most an eighth of the budget) cached.
+result_msg<void> bulk_commit(batch_impl& b, size_t threads, bool all) {
+  auto& st = b.store_;
+  auto& slots = b.slots_;
+  const size_t budget = static_cast<size_t>(std::max<uint64_t>(st.opts_.bulk_memory_bytes, 1));
+  std::vector<size_t> pick;
+  if (all) {
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (slots[i]->ctx.dirty() > 0 || slots[i]->moved) pick.push_back(i);
+  } else {
+    size_t total = 0;
+    for (auto& sp : slots) total += sp->ctx.footprint();
+    if (total > budget) {
+      std::vector<size_t> order(slots.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+        return slots[x]->ctx.footprint() > slots[y]->ctx.footprint();
+      });
+      size_t stays = total;
+      for (size_t i : order) {
+        if (stays <= budget / 2) break;
+        size_t fp = slots[i]->ctx.footprint();
+        size_t keep = std::min(fp / 4, budget / 8);
+        pick.push_back(i);
+        stays -= fp - std::min(fp, keep);
+      }
+    }
+  }
+  b.pending_ = 0;
+  b.last_keys_ = 0;
+  if (pick.empty()) return success();
+
+  std::vector<std::optional<error_info>> errors(pick.size());
+  std::vector<uint64_t> keys(pick.size(), 0);
+  const fs::path dir = st.dir_ / internal::kIngestDir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(errc::io_error, "cannot create " + dir.string() + ": " + ec.message());
+  {
+    std::shared_lock lk(st.commit_mu_);
+    for (size_t i : pick) {
+      auto& g = slots[i]->gen;
+      if (g->dropped) {
+        auto e = make_error(errc::conflict, "generation " + std::to_string(g->generation()) +
+                                                " of '" + g->name() + "' was replaced or dropped");
+        lk.unlock();
+        for (auto& sp : slots) {
+          sp->ctx.discard();
+          sp->position = sp->gen->position();
+          sp->moved = false;
+        }
+        return e;
+      }
+    }
+    const rocksdb::Options options(st.db_->env.db, st.db_->env.cf);
+    internal::parallel_for(pick.size(), threads, [&](size_t k) {
+      auto& s = *slots[pick[k]];
+      static std::atomic<uint64_t> seq{0};
+      const fs::path file = dir / (std::to_string(s.gen->generation()) + "-" +
+                                   std::to_string(seq.fetch_add(1)) + ".sst");
+      auto fail = [&](const rocksdb::Status& rs, const std::string& what) {
+        errors[k] = internal::rocks_error(rs, what + " for '" + s.gen->name() + "'");
+        std::error_code rec;
+        fs::remove(file, rec);
+        s.ctx.discard();
+        s.position = s.gen->position();
+        s.moved = false;
+      };
+      rocksdb::SstFileWriter w(rocksdb::EnvOptions(), options, s.gen->cf());
+      auto rs = w.Open(file.string());
+      if (!rs.ok()) return fail(rs, "open " + file.string());
+      size_t n = 0;
+      rs = s.ctx.write_to(w, &n);
+      // The position last: reserved keys sort after every key of the read model.
+      if (rs.ok())
+        rs = w.Put(internal::kPositionKey, internal::encode_position(s.position));
+      if (rs.ok()) rs = w.Finish();
+      if (!rs.ok()) return fail(rs, "write " + file.string());
+      rocksdb::IngestExternalFileOptions io;
+      io.move_files = true;           // a hard link; the file is ours alone
+      io.write_global_seqno = false;  // the sequence number lives in the MANIFEST
+      rs = st.db_->db->IngestExternalFile(s.gen->cf(), {file.string()}, io);
+      if (!rs.ok()) return fail(rs, "ingest " + file.string());
+      std::error_code rec;
+      fs::remove(file, rec);  // the store holds its own link
+      keys[k] = n;
+      s.gen->set_position(s.position);
+      s.moved = false;
+      const size_t fp = s.ctx.footprint();
+      s.ctx.committed(std::min(fp / 4, budget / 8));
+    });
+  }
+  for (auto& e : errors)
+    if (e) return *e;
+  for (auto k : keys) b.last_keys_ += k;
+  return success();
+}
+
+}  // namespace
+
+result_msg<void> fold_batch::finish(size_t threads) {
+  if (impl_->durability_ == durability::bulk) return bulk_commit(*impl_, threads, true);
+  return commit_separately(threads);
+}
+
 result_msg<void> fold_batch::commit_separately(size_t threads) {
+  if (impl_->durability_ == durability::bulk) return bulk_commit(*impl_, threads, false);
   auto& st = impl_->store_;
   auto& slots = impl_->slots_;
   std::vector<std::optional<error_info>> errors(slots.size());
@@ -914,6 +1047,7 @@ result_msg<void> fold_batch::commit_separately(size_t threads) {
 }
 
 result_msg<void> fold_batch::commit() {
+  if (impl_->durability_ == durability::bulk) return bulk_commit(*impl_, 1, false);
   auto& st = impl_->store_;
   rocksdb::WriteBatch wb;
   uint64_t keys = 0;

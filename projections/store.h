@@ -71,6 +71,10 @@ struct store_options {
   // lookups than it saves (measured: 1M-event rebuild 25.1 s at 1 MiB, 30.2 s at 8 MiB;
   // docs/benchmarks.md). Default: 1 MiB.
   uint64_t fold_cache_bytes = 1ull << 20;
+  // Bulk loading (durability::bulk, rebuilds): how much the targets of one fold batch may hold
+  // in memory before the largest are written out as SST files (a fraction of each stays
+  // cached). Bigger means fewer, larger files and fewer reads from RocksDB. Default: 256 MiB.
+  uint64_t bulk_memory_bytes = 256ull << 20;
   // How many checkpoints checkpoint() keeps under <data>/projections/checkpoints. Beyond it,
   // the one whose removal leaves the smallest gap is deleted (the oldest and newest stay):
   // recent history dense, old history sparse. Default: 16.
@@ -121,9 +125,16 @@ enum class durability {
   // machine crash may lose the last batches, which the runner folds again from the positions
   // that survived with them (the log is the source of truth).
   wal,
-  // Rebuild and restore: no WAL. The generation is not live yet; it is flushed before it
-  // becomes live (switch_to / flush), and an unfinished one is discarded on open.
+  // Restore: no WAL. The generation is not live yet; it is flushed before it becomes live
+  // (switch_to / flush), and an unfinished one is discarded on open.
   no_wal,
+  // Rebuild into fresh generations: bulk loading. Writes stay in the fold's memory across
+  // commits; when the targets together hold more than store_options::bulk_memory_bytes, the
+  // largest are written out as sorted SST files and ingested into their column families (no
+  // WAL, no memtable), with their positions. While a generation has never been written out,
+  // a key the fold does not hold is absent, so its reads never touch RocksDB. finish() writes
+  // out everything. Like no_wal, an unfinished generation is discarded on open.
+  bulk,
 };
 
 class projection_store : public std::enable_shared_from_this<projection_store> {
@@ -230,7 +241,13 @@ class fold_batch {
   // threads. Each target's writes still commit atomically with its position; targets commit
   // independently of each other. For rebuild and restore, where no reader needs the targets
   // to move together.
+  // With durability::bulk, commit_separately() keeps the writes in memory until the targets
+  // hold more than the bulk budget, then writes the largest targets out (see durability::bulk).
   result_msg<void> commit_separately(size_t threads);
+  // Writes out everything applied so far: commit_separately() for every durability, and with
+  // durability::bulk every target whatever its size. Call before the batch is destroyed (a
+  // batch destroyed with writes pending forgets them).
+  result_msg<void> finish(size_t threads);
   // Forgets everything applied since the last commit.
   void reset();
 

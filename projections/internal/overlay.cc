@@ -1,5 +1,6 @@
 #include "projections/internal/overlay.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "projections/internal/keys.h"
@@ -24,14 +25,16 @@ overlay::entry& overlay::slot(std::string_view key, bool* created) {
   auto it = map_.find(key);
   *created = it == map_.end();
   if (*created) {
-    it = map_.emplace(std::string(key), entry{}).first;
-    entry& e = it->second;
-    e.key = &it->first;
+    auto owned = std::make_unique<entry>(key);
+    entry& e = *owned;
     e.prev = e.next = &e;  // linked by touch()
+    map_.emplace(std::string_view(e.own_key), std::move(owned));
     bytes_ += cost(key, std::nullopt);
+    touch(e);
+    return e;
   }
-  touch(it->second);
-  return it->second;
+  touch(*it->second);
+  return *it->second;
 }
 
 overlay::entry& overlay::dirty_slot(std::string_view key) {
@@ -39,9 +42,54 @@ overlay::entry& overlay::dirty_slot(std::string_view key) {
   entry& e = slot(key, &created);
   if (!e.dirty) {
     e.dirty = true;
-    dirty_keys_.emplace(std::string_view(*e.key), &e);
+    dirty_.push_back(&e);
+    if (all_ordered_ || ordered_key(key)) ordered_.emplace(std::string_view(*e.key), &e);
   }
   return e;
+}
+
+bool overlay::ordered_key(std::string_view key) const {
+  for (const auto& p : scanned_)
+    if (key.starts_with(p)) return true;
+  return false;
+}
+
+bool overlay::covered(std::string_view begin, std::string_view end) const {
+  for (const auto& p : scanned_) {
+    if (!begin.starts_with(p)) continue;
+    if (end.starts_with(p)) return true;
+    // end is the first key after the prefix: the prefix with its last byte incremented.
+    if (!p.empty() && end.size() == p.size() && end.substr(0, p.size() - 1) == p.substr(0, p.size() - 1) &&
+        static_cast<unsigned char>(end.back()) == static_cast<unsigned char>(p.back()) + 1)
+      return true;
+  }
+  return false;
+}
+
+std::vector<const overlay::entry*> overlay::sorted_dirty() const {
+  // By the keys' first 8 bytes as a big-endian integer first: most comparisons end there
+  // without touching the key.
+  struct item {
+    uint64_t head;
+    const entry* e;
+  };
+  std::vector<item> v;
+  v.reserve(dirty_.size());
+  for (const entry* e : dirty_) {
+    uint64_t h = 0;
+    const std::string& k = *e->key;
+    for (size_t i = 0; i < 8; ++i)
+      h = (h << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
+    v.push_back({h, e});
+  }
+  std::sort(v.begin(), v.end(), [](const item& a, const item& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return *a.e->key < *b.e->key;
+  });
+  std::vector<const entry*> out;
+  out.reserve(v.size());
+  for (const auto& i : v) out.push_back(i.e);
+  return out;
 }
 
 void overlay::set_value(std::string_view key, entry& e, std::optional<std::string> v) {
@@ -53,7 +101,7 @@ void overlay::set_value(std::string_view key, entry& e, std::optional<std::strin
 std::optional<std::string> overlay::get(std::string_view key) {
   bool created;
   entry& e = slot(key, &created);
-  if (!created) return e.value;
+  if (!created || complete_) return e.value;
   scratch_.Reset();
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), &scratch_);
@@ -91,6 +139,17 @@ void overlay::scan(std::string_view begin, std::string_view end,
   std::string upper(end.empty() || end > kReservedBegin ? kReservedBegin : end);
   std::string lower(begin);
   if (lower >= upper) return;
+  if (!all_ordered_ && !covered(lower, upper)) {
+    for (entry* e : dirty_) ordered_.emplace(std::string_view(*e->key), e);
+    all_ordered_ = true;
+  }
+  if (complete_) {  // the store holds nothing the overlay does not
+    for (auto ov = ordered_.lower_bound(lower);
+         ov != ordered_.end() && ov->first < std::string_view(upper); ++ov) {
+      if (ov->second->value && !f(ov->first, *ov->second->value)) return;
+    }
+    return;
+  }
   rocksdb::ReadOptions ro;
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
@@ -99,10 +158,10 @@ void overlay::scan(std::string_view begin, std::string_view end,
   // Only this batch's writes differ from RocksDB. Writes during f() (the projection writing
   // while it scans) invalidate neither the set's iterators nor the map's elements; `ov` is
   // re-checked against `upper` at every step, so keys written ahead of the cursor are visited.
-  auto ov = dirty_keys_.lower_bound(lower);
+  auto ov = ordered_.lower_bound(lower);
   for (;;) {
     bool db_ok = it->Valid();
-    bool ov_ok = ov != dirty_keys_.end() && ov->first < std::string_view(upper);
+    bool ov_ok = ov != ordered_.end() && ov->first < std::string_view(upper);
     if (!db_ok && !ov_ok) break;
     std::string_view db_key =
         db_ok ? std::string_view(it->key().data(), it->key().size()) : std::string_view();
@@ -124,21 +183,44 @@ void overlay::scan(std::string_view begin, std::string_view end,
 
 size_t overlay::write_to(rocksdb::WriteBatch& wb) {
   // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
-  for (const auto& [k, ep] : dirty_keys_) {
+  for (const entry* ep : sorted_dirty()) {
     const entry& e = *ep;
+    rocksdb::Slice k(e.key->data(), e.key->size());
     if (e.value) {
-      wb.Put(cf_, rocksdb::Slice(k.data(), k.size()), *e.value);
+      wb.Put(cf_, k, *e.value);
     } else {
-      wb.Delete(cf_, rocksdb::Slice(k.data(), k.size()));
+      wb.Delete(cf_, k);
     }
   }
-  return dirty_keys_.size();
+  return dirty_.size();
+}
+
+rocksdb::Status overlay::write_to(rocksdb::SstFileWriter& w, size_t* n) {
+  *n = 0;
+  for (const entry* ep : sorted_dirty()) {
+    const entry& e = *ep;
+    rocksdb::Slice key(e.key->data(), e.key->size());
+    rocksdb::Status s;
+    if (e.value) {
+      s = w.Put(key, *e.value);
+    } else if (!complete_) {
+      s = w.Delete(key);
+    } else {
+      continue;
+    }
+    if (!s.ok()) return s;
+    ++*n;
+  }
+  return rocksdb::Status::OK();
 }
 
 void overlay::committed(size_t keep_bytes) {
-  for (auto& [k, e] : dirty_keys_) e->dirty = false;
-  dirty_keys_.clear();
+  complete_ = false;
+  for (entry* e : dirty_) e->dirty = false;
+  dirty_.clear();
+  ordered_.clear();
   pool_.release();
+  all_ordered_ = false;
   error_.reset();
   evict(keep_bytes);
 }
@@ -149,13 +231,17 @@ void overlay::evict(size_t keep_bytes) {
     if (e->dirty) break;  // never after a commit; a dirty entry must stay until written
     bytes_ -= cost(*e->key, e->value);
     unlink(*e);
-    map_.erase(map_.find(std::string_view(*e->key)));
+    auto it = map_.find(std::string_view(*e->key));
+    map_.erase(it);  // frees *e
   }
 }
 
 void overlay::discard() {
-  dirty_keys_.clear();
+  complete_ = false;
+  dirty_.clear();
+  ordered_.clear();
   pool_.release();
+  all_ordered_ = false;
   map_.clear();
   lru_.prev = lru_.next = &lru_;
   bytes_ = 0;

@@ -12,11 +12,14 @@
 // touch and per eviction). On any failure the whole overlay is discarded.
 //
 // Point operations (the vast majority: read-modify-write of records and counters) go through
-// a hash map. The keys written in the current batch are also kept sorted (views into the
-// map's nodes, which never move): commit writes them in key order, and scan() merges them
-// over a RocksDB iterator — clean entries need no merging, they equal what RocksDB holds.
-// (A list sorted on demand was tried instead: folds scan often, e.g. on every clock tick, and
-// re-sorting per scan cost more than the tree's inserts.)
+// a hash map. The keys written since the last commit are listed in the order they were first
+// written; commit sorts them (RocksDB's memtable inserts are cheaper in key order, and an SST
+// file must be in key order). scan() merges the written keys in its range over a RocksDB
+// iterator (clean entries need no merging: they equal what RocksDB holds), so written keys
+// under the prefixes the projection scans (projection::scanned_prefixes()) are also kept in a
+// tree; a scan elsewhere first moves every written key into the tree (correct, slower). The
+// tree is not kept for all keys: in a bulk load the written keys number in the millions, and
+// a tree insert per write cost more than the fold itself.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +28,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include "projections/projection.h"
@@ -36,7 +41,10 @@ namespace roms::projections::internal {
 
 class overlay final : public fold_context {
  public:
-  overlay(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) : db_(db), cf_(cf) {
+  // `scanned_prefixes`: projection::scanned_prefixes() of the projection it folds.
+  overlay(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+          std::vector<std::string> scanned_prefixes = {})
+      : db_(db), cf_(cf), scanned_(std::move(scanned_prefixes)) {
     lru_.prev = lru_.next = &lru_;
   }
   overlay(const overlay&) = delete;  // the LRU list points into itself
@@ -51,6 +59,16 @@ class overlay final : public fold_context {
   // Adds every key written since the last commit to `wb` (one Put or Delete per key).
   // Returns the number of keys.
   size_t write_to(rocksdb::WriteBatch& wb);
+  // The same into an SST file being built (bulk loading, durability::bulk), in key order.
+  // Deletions are left out while complete(): the store holds none of those keys. `*n` is the
+  // number of keys written.
+  rocksdb::Status write_to(rocksdb::SstFileWriter& w, size_t* n);
+  // Bulk loading into a fresh generation: while complete, the overlay holds everything the
+  // column family holds (nothing was ever evicted or committed), so a key it does not hold
+  // is absent: get() and scan() read nothing from RocksDB. Cleared by committed() and
+  // discard().
+  void set_complete(bool c) { complete_ = c; }
+  bool complete() const { return complete_; }
   // The batch written by write_to() is durable in RocksDB: dirty entries become cache entries;
   // then the least recently used entries are evicted until the overlay holds at most
   // `keep_bytes`.
@@ -58,27 +76,38 @@ class overlay final : public fold_context {
   // Forgets everything: uncommitted writes and the cache.
   void discard();
   // Dirty keys pending.
-  size_t dirty() const { return dirty_keys_.size(); }
+  size_t dirty() const { return dirty_.size(); }
   size_t bytes() const { return bytes_; }
+  // bytes() plus the sorted index of the dirty keys: what the overlay costs in memory.
+  size_t footprint() const {
+    return bytes_ + dirty_.size() * sizeof(entry*) + ordered_.size() * kOrderedNodeBytes;
+  }
   // The first failure since the last commit: a RocksDB read error or a reserved key written.
   const std::optional<std::string>& error() const { return error_; }
 
  private:
   struct entry {
+    entry() : key(&own_key) {}  // the LRU sentinel
+    explicit entry(std::string_view k) : own_key(k), key(&own_key) {}
+    std::string own_key;
     std::optional<std::string> value;  // nullopt: absent (deleted, or not in the store)
     bool dirty = false;
-    // The LRU list (most recent first) and the map node's key, for eviction.
+    // The LRU list (most recent first).
     entry* prev = nullptr;
     entry* next = nullptr;
-    const std::string* key = nullptr;
+    const std::string* key;  // &own_key
   };
   struct hash {
-    using is_transparent = void;
+    using is_avalanching = void;  // murmur-based: no extra mixing needed
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using map_type = std::unordered_map<std::string, entry, hash, std::equal_to<>>;
+  // Open addressing (one probe of a metadata group, then the entry): the map holds millions
+  // of keys in a bulk load, where a chained table's extra pointer hops dominated the fold.
+  // Entries live on the heap, so their addresses (LRU links, ordered_) never move.
+  using map_type = boost::unordered_flat_map<std::string_view, std::unique_ptr<entry>, hash>;
+  static constexpr size_t kOrderedNodeBytes = 64;  // a node of ordered_ in pool_
   static size_t cost(std::string_view key, const std::optional<std::string>& v) {
-    return key.size() + (v ? v->size() : 0) + 96;  // node, index and string overheads
+    return key.size() + (v ? v->size() : 0) + 112;  // entry, slot and string overheads
   }
   // The entry of `key`, created (absent, clean) if needed, and made the most recent.
   entry& slot(std::string_view key, bool* created);
@@ -93,12 +122,21 @@ class overlay final : public fold_context {
   rocksdb::ColumnFamilyHandle* cf_;
   map_type map_;
   entry lru_;  // sentinel: lru_.next is the most recent entry, lru_.prev the least
-  // Keys of map_ written since the last commit, sorted, with their entries (nodes never move).
-  // Its nodes come from a bump allocator released at each commit.
+  // Entries of map_ written since the last commit, in the order they were first written.
+  std::vector<entry*> dirty_;
+  // Those under scanned_ (all of them once all_ordered_), by key; nodes never move. Its nodes
+  // come from a bump allocator released at each commit.
+  std::vector<std::string> scanned_;
   std::pmr::monotonic_buffer_resource pool_{64 << 10};
-  std::pmr::map<std::string_view, entry*> dirty_keys_{&pool_};
+  std::pmr::map<std::string_view, entry*> ordered_{&pool_};
+  bool all_ordered_ = false;
+  bool ordered_key(std::string_view key) const;
+  bool covered(std::string_view begin, std::string_view end) const;
+  // dirty_ in key order.
+  std::vector<const entry*> sorted_dirty() const;
   size_t bytes_ = 0;
   std::optional<std::string> error_;
+  bool complete_ = false;
   rocksdb::PinnableSlice scratch_;
 };
 

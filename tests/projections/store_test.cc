@@ -479,6 +479,96 @@ TEST(ProjectionStore, FoldCacheSizeDoesNotChangeResults) {
   EXPECT_EQ(digests[0], digests[2]);
 }
 
+TEST(ProjectionStore, BulkBatchKeepsWritesInMemoryUntilOverBudgetThenIngestsThem) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  o.bulk_memory_bytes = 64 << 10;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  auto g = s->begin_generation("kv").value();
+  {
+    fold_batch b(*s, {g}, durability::bulk);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.apply(set(1, "a", "2")));
+    ASSERT_TRUE(b.commit_separately(1));  // well under the budget: stays in memory
+    EXPECT_TRUE(g->position().empty());
+    EXPECT_EQ(b.last_commit_keys(), 0u);
+    EXPECT_EQ(b.position(0), (std::vector<int64_t>{2}));
+    // Over the budget: written out as an SST file with the position.
+    int64_t off = 2;
+    for (; off < 2000; ++off)
+      ASSERT_TRUE(b.apply(set(off, "k" + std::to_string(off), std::string(100, 'x'))));
+    ASSERT_TRUE(b.commit_separately(1));
+    EXPECT_EQ(b.last_commit_keys(), 2000u);  // k/a, n/s and 1998 more
+    EXPECT_EQ(g->position(), (std::vector<int64_t>{2000}));
+    // After the write-out, reads reach what was ingested (n/s counts on from 2000).
+    ASSERT_TRUE(b.apply(set(off++, "a", "3")));
+    ASSERT_TRUE(b.finish(1));
+    EXPECT_EQ(g->position(), (std::vector<int64_t>{2001}));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(s->dir() / "ingest"));  // ingested files moved in
+  ASSERT_TRUE(s->switch_to(g));
+  auto v = s->view("kv").value();
+  EXPECT_EQ(v->get("n/s"), "2001");
+  EXPECT_EQ(v->get("k/a"), "3");
+  EXPECT_EQ(v->get("k/k1999"), std::string(100, 'x'));
+  EXPECT_EQ(s->info("kv").value().position, (std::vector<int64_t>{2001}));
+  // A bulk batch destroyed with writes pending forgets them.
+  auto g2 = s->begin_generation("kv").value();
+  {
+    fold_batch b(*s, {g2}, durability::bulk);
+    ASSERT_TRUE(b.apply(set(0, "z", "1")));
+    ASSERT_TRUE(b.commit_separately(1));
+  }
+  EXPECT_TRUE(g2->position().empty());
+  ASSERT_TRUE(s->switch_to(g2));
+  EXPECT_FALSE(s->view("kv").value()->get("k/z"));
+}
+
+TEST(ProjectionStore, BulkBudgetDoesNotChangeResults) {
+  // Never written out before the end, written out at every batch, and in between.
+  auto evs = testing::make_events(20000, 78);
+  std::vector<std::string> digests;
+  for (uint64_t budget : {uint64_t{1} << 30, uint64_t{1}, uint64_t{256} << 10}) {
+    testing::temp_dir d;
+    store_options o;
+    o.on_stale = stale_policy::reset;
+    o.bulk_memory_bytes = budget;
+    auto s = open_store(d.path(), testing::test_models(), o);
+    auto kv = s->begin_generation("kv").value();
+    auto counts = s->begin_generation("counts").value();
+    {
+      fold_batch b(*s, {kv, counts}, durability::bulk);
+      for (size_t i = 0; i < evs.size(); i += 700) {
+        for (size_t j = i; j < std::min(evs.size(), i + 700); ++j) {
+          events::stored_event e{{0, static_cast<int64_t>(j)}, evs[j]};
+          ASSERT_TRUE(b.apply(e));
+        }
+        ASSERT_TRUE(b.commit_separately(2));
+      }
+      ASSERT_TRUE(b.finish(2));
+    }
+    ASSERT_TRUE(s->switch_to(kv));
+    ASSERT_TRUE(s->switch_to(counts));
+    digests.push_back(s->digest("kv").value() + s->digest("counts").value());
+  }
+  // The same events through the live path.
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), testing::test_models(), o);
+  fold_batch b(*s, {s->live("kv"), s->live("counts")}, durability::wal);
+  for (size_t j = 0; j < evs.size(); ++j) {
+    events::stored_event e{{0, static_cast<int64_t>(j)}, evs[j]};
+    ASSERT_TRUE(b.apply(e));
+  }
+  ASSERT_TRUE(b.commit());
+  const std::string live = s->digest("kv").value() + s->digest("counts").value();
+  EXPECT_EQ(digests[0], live);
+  EXPECT_EQ(digests[1], live);
+  EXPECT_EQ(digests[2], live);
+}
+
 TEST(ProjectionStoreDeathTest, TwoBatchesOnOneGenerationAbort) {
   testing::temp_dir d;
   store_options o;
