@@ -278,20 +278,24 @@ struct executor::impl {
         if (!r) {
           error_info err{r.error(),
                          std::string("the log refused the append: ") + r.error().message()};
-          for (auto& c : b.cmds) c.done(err);
-          // Batches decided after this one may rest on its events: refuse them too.
+          // Batches decided after this one may rest on its events: refuse them too. The
+          // epoch moves before any caller hears of the failure, so a command submitted after
+          // it (a retry) is decided on the refolded model, never refused with this error.
           std::deque<batch> later;
           {
             std::lock_guard lk(mu);
             later.swap(to_append);
+            resync = true;
+            ++epoch;
+            last_failure = err;
           }
+          for (auto& c : b.cmds) c.done(err);
           for (auto& lb : later)
             for (auto& c : lb.cmds) c.done(err);
-          std::lock_guard lk(mu);
-          resync = true;
-          ++epoch;
-          last_failure = err;
-          inflight -= taken + later.size();
+          {
+            std::lock_guard lk(mu);
+            inflight -= taken + later.size();
+          }
           cv_inflight.notify_all();
           cv_queue.notify_all();
           continue;

@@ -8,7 +8,7 @@ PKGS=(build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librdkafka-dev librocksdb-dev rocksdb-tools libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev zlib1g-dev libgflags-dev
-  libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libargon2-dev libcurl4-openssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libargon2-dev libcurl4-openssl-dev libjemalloc-dev
   default-jre-headless maven kcat wrk curl nodejs npm chromium)
 
 missing=()
