@@ -216,7 +216,8 @@ int main(int argc, char** argv) {
     auto rb = r.rebuild({}, bar("rebuild"));
     if (!rb) die(rb.error().message);
     row("rebuild (all read models)", n, rw,
-        "WAL off, batch " + std::to_string(ropts.rebuild_batch_events) + ", flush + switch");
+        "bulk load (" + std::to_string(bulk_mib) + " MiB in memory, then SST ingestion), batch " +
+            std::to_string(ropts.rebuild_batch_events) + ", switch");
     for (const auto& p : store.value()->projections()) {
       auto d = store.value()->digest(p->name()).value();
       if (!g_no_live && d != live_digests[std::string(p->name())])

@@ -21,7 +21,8 @@
 # With ROMS_BENCH_NO_LIVE=1 step 1 skips the live fold (rebuild only; no restores), for 10M.
 #
 # Environment: ROMS_BUILD_DIR (default build), ROMS_BENCH_DIR (default /tmp/roms-projection-bench),
-# ROMS_BENCH_RESTORES (default 5), ROMS_BENCH_BUDGET_MIB (default 64).
+# ROMS_BENCH_RESTORES (default 5), ROMS_BENCH_BUDGET_MIB (default 64), ROMS_BENCH_BULK_MIB (the
+# rebuild's in-memory budget, default: the store's, 256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${ROMS_BUILD_DIR:-build}
@@ -50,6 +51,7 @@ for n in "${sizes[@]}"; do
   echo "| what | events / keys | wall | per s (wall) | CPU (user+sys) | notes |"
   echo "|---|---|---|---|---|---|"
   args=(--events "$n" --dir "$dir" --restores "$restores" --checkpoint-every 250000 --budget-mib "$budget_mib")
+  [[ -n ${ROMS_BENCH_BULK_MIB:-} ]] && args+=(--bulk-mib "$ROMS_BENCH_BULK_MIB")
   [[ -n ${ROMS_BENCH_NO_LIVE:-} ]] && args+=(--no-live)
   l0=$(load)
   out=$(/usr/bin/time -v -o "$dir/time-$n.txt" "$build/bench/projection_bench" "${args[@]}" \

@@ -136,7 +136,11 @@ int run_digest(const names_args& a) {
   return 0;
 }
 
-int run_rebuild(const names_args& a) {
+struct rebuild_args : names_args {
+  uint64_t memory_mb = projections::store_options{}.bulk_memory_bytes >> 20;
+};
+
+int run_rebuild(const rebuild_args& a) {
   progress_bar bar("rebuild");
   if (a.log.backend == "embedded") {
     // A running server owns the store: ask it, and show its progress.
@@ -159,7 +163,9 @@ int run_rebuild(const names_args& a) {
   }
   auto log = open_log(a.log, /*read_only=*/true);
   if (!log) return fail(log.error().message);
-  auto st = projections::projection_store::open(a.log.data_dir, models(a.log));
+  projections::store_options so;
+  so.bulk_memory_bytes = std::max<uint64_t>(a.memory_mb, 1) << 20;
+  auto st = projections::projection_store::open(a.log.data_dir, models(a.log), so);
   if (!st) return fail("cannot open the read models: " + st.error().message);
   consumers::projection_runner runner(st.value(), *log.value());
   auto r =
@@ -217,11 +223,15 @@ void register_projection_commands(CLI::App& app) {
   s->add_flag("--json", st->json, "Print JSON");
   s->final_callback([st] { std::exit(run_status(*st)); });
 
-  auto rb = std::make_shared<names_args>();
+  auto rb = std::make_shared<rebuild_args>();
   auto* r = p->add_subcommand(
       "rebuild", "Fold the log from the start into fresh read models, then switch atomically");
   add_log_options(r, rb->log);
   r->add_option("names", rb->names, "Read models (default: all)");
+  r->add_option("--memory-mb", rb->memory_mb,
+                "What the rebuild may hold in memory before writing SST files, in MiB (more: "
+                "faster on big logs). On a running server, its --rebuild-memory-mb applies")
+      ->capture_default_str();
   r->final_callback([rb] { std::exit(run_rebuild(*rb)); });
 
   auto dg = std::make_shared<names_args>();

@@ -46,6 +46,7 @@ struct serve_args {
   bool read_only = false;
   bool test_clock = false;
   uint64_t memory_mb = 64;
+  uint64_t rebuild_memory_mb = projections::store_options{}.bulk_memory_bytes >> 20;
   std::string web_dir;
   // HTTP I/O threads: one per core, at most 4 (GETs 15.7k → 28.8k/s with 2 on 2 cores,
   // docs/benchmarks.md).
@@ -176,6 +177,7 @@ int run_serve(const serve_args& a) {
   for (auto& p : projections::make_read_models(single)) projs.push_back(std::move(p));
   projections::store_options so;
   so.memory_budget_bytes = budget - lo.index_memory_bytes;
+  so.bulk_memory_bytes = std::max<uint64_t>(a.rebuild_memory_mb, 1) << 20;
   so.read_only = a.read_only;
   auto st = projections::projection_store::open(a.log.data_dir, std::move(projs), so);
   if (!st) return fail("cannot open the read models: " + st.error().message);
@@ -434,6 +436,10 @@ void register_serve_command(CLI::App& app) {
   s->add_option("--memory-mb", a->memory_mb,
                 "Memory budget for every RocksDB cache and write buffer (read models and the "
                 "log's id index together), in MiB; at least 16")
+      ->capture_default_str();
+  s->add_option("--rebuild-memory-mb", a->rebuild_memory_mb,
+                "What a rebuild may hold in memory before writing SST files, in MiB (on top of "
+                "--memory-mb, only while a rebuild runs)")
       ->capture_default_str();
   s->add_option("--io-threads", a->io_threads,
                 "HTTP I/O threads (default: one per core, at most 4)")

@@ -67,24 +67,30 @@ bool overlay::covered(std::string_view begin, std::string_view end) const {
 }
 
 std::vector<const overlay::entry*> overlay::sorted_dirty() const {
-  // By the keys' first 8 bytes as a big-endian integer first: most comparisons end there
-  // without touching the key.
+  // By the keys' first 16 bytes as two big-endian integers first, kept next to the entry
+  // pointer: most comparisons end there without touching the keys (8 bytes were not enough:
+  // keys share prefixes such as "o/ord_01J…"). Ties fall back to comparing the keys.
   struct item {
-    uint64_t head;
+    uint64_t h0, h1;
+    std::string_view key;
     const entry* e;
+  };
+  auto head = [](std::string_view k, size_t at) {
+    uint64_t h = 0;
+    for (size_t i = at; i < at + 8; ++i)
+      h = (h << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
+    return h;
   };
   std::vector<item> v;
   v.reserve(dirty_.size());
   for (const entry* e : dirty_) {
-    uint64_t h = 0;
-    const std::string& k = *e->key;
-    for (size_t i = 0; i < 8; ++i)
-      h = (h << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
-    v.push_back({h, e});
+    std::string_view k(*e->key);
+    v.push_back({head(k, 0), head(k, 8), k, e});
   }
   std::sort(v.begin(), v.end(), [](const item& a, const item& b) {
-    if (a.head != b.head) return a.head < b.head;
-    return *a.e->key < *b.e->key;
+    if (a.h0 != b.h0) return a.h0 < b.h0;
+    if (a.h1 != b.h1) return a.h1 < b.h1;
+    return a.key < b.key;
   });
   std::vector<const entry*> out;
   out.reserve(v.size());
