@@ -1,7 +1,9 @@
 #include "projections/internal/overlay.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
+#include <new>
 
 #include "projections/internal/keys.h"
 
@@ -21,14 +23,27 @@ void overlay::touch(entry& e) {
   lru_.next = &e;
 }
 
+void overlay::entry_deleter::operator()(entry* e) const {
+  e->~entry();
+  ::operator delete(static_cast<void*>(e));
+}
+
+overlay::entry_ptr overlay::make_entry(std::string_view key) {
+  void* mem = ::operator new(sizeof(entry) + key.size());
+  entry* e = new (mem) entry();
+  e->key_size = static_cast<uint32_t>(key.size());
+  if (!key.empty()) std::memcpy(static_cast<void*>(e + 1), key.data(), key.size());
+  return entry_ptr(e);
+}
+
 overlay::entry& overlay::slot(std::string_view key, bool* created) {
   auto it = map_.find(key);
   *created = it == map_.end();
   if (*created) {
-    auto owned = std::make_unique<entry>(key);
+    auto owned = make_entry(key);
     entry& e = *owned;
     e.prev = e.next = &e;  // linked by touch()
-    map_.emplace(std::string_view(e.own_key), std::move(owned));
+    map_.emplace(e.key(), std::move(owned));
     bytes_ += cost(key, std::nullopt);
     touch(e);
     return e;
@@ -43,7 +58,7 @@ overlay::entry& overlay::dirty_slot(std::string_view key) {
   if (!e.dirty) {
     e.dirty = true;
     dirty_.push_back(&e);
-    if (all_ordered_ || ordered_key(key)) ordered_.emplace(std::string_view(*e.key), &e);
+    if (all_ordered_ || ordered_key(key)) ordered_.emplace(e.key(), &e);
   }
   return e;
 }
@@ -84,7 +99,7 @@ std::vector<const overlay::entry*> overlay::sorted_dirty() const {
   std::vector<item> v;
   v.reserve(dirty_.size());
   for (const entry* e : dirty_) {
-    std::string_view k(*e->key);
+    std::string_view k = e->key();
     v.push_back({head(k, 0), head(k, 8), k, e});
   }
   std::sort(v.begin(), v.end(), [](const item& a, const item& b) {
@@ -146,7 +161,7 @@ void overlay::scan(std::string_view begin, std::string_view end,
   std::string lower(begin);
   if (lower >= upper) return;
   if (!all_ordered_ && !covered(lower, upper)) {
-    for (entry* e : dirty_) ordered_.emplace(std::string_view(*e->key), e);
+    for (entry* e : dirty_) ordered_.emplace(e->key(), e);
     all_ordered_ = true;
   }
   if (complete_) {  // the store holds nothing the overlay does not
@@ -191,7 +206,7 @@ size_t overlay::write_to(rocksdb::WriteBatch& wb) {
   // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
   for (const entry* ep : sorted_dirty()) {
     const entry& e = *ep;
-    rocksdb::Slice k(e.key->data(), e.key->size());
+    rocksdb::Slice k(e.key().data(), e.key().size());
     if (e.value) {
       wb.Put(cf_, k, *e.value);
     } else {
@@ -205,7 +220,7 @@ rocksdb::Status overlay::write_to(rocksdb::SstFileWriter& w, size_t* n) {
   *n = 0;
   for (const entry* ep : sorted_dirty()) {
     const entry& e = *ep;
-    rocksdb::Slice key(e.key->data(), e.key->size());
+    rocksdb::Slice key(e.key().data(), e.key().size());
     rocksdb::Status s;
     if (e.value) {
       s = w.Put(key, *e.value);
@@ -235,9 +250,9 @@ void overlay::evict(size_t keep_bytes) {
   while (bytes_ > keep_bytes && lru_.prev != &lru_) {
     entry* e = lru_.prev;
     if (e->dirty) break;  // never after a commit; a dirty entry must stay until written
-    bytes_ -= cost(*e->key, e->value);
+    bytes_ -= cost(e->key(), e->value);
     unlink(*e);
-    auto it = map_.find(std::string_view(*e->key));
+    auto it = map_.find(e->key());
     map_.erase(it);  // frees *e
   }
 }
