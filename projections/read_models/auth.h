@@ -102,6 +102,7 @@ class auth_projection final : public projection {
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
+  std::vector<std::string> scanned_prefixes() const override { return {"us/"}; }  // sessions
 };
 
 template <class T>
