@@ -22,6 +22,7 @@
 #include "projections/internal/overlay.h"
 #include "projections/internal/parallel.h"
 #include "projections/internal/rocks.h"
+#include "projections/payload_memo.h"
 
 namespace fs = std::filesystem;
 
@@ -865,7 +866,9 @@ result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, si
     std::optional<error_info> error;
   };
   std::vector<failure> failures(slots.size());
+  payload_memo memo(evs);  // payloads several projections decode: parsed once
   internal::parallel_for(order.size(), threads, [&](size_t k) {
+    payload_memo::scope use(&memo);
     size_t si = order[k];
     auto t0 = std::chrono::steady_clock::now();
     for (size_t i = 0; i < evs.size(); ++i) {

@@ -7,11 +7,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/result.h"
 #include "events/envelope.h"
 #include "events/payload.h"
+#include "events/types/order.h"
+#include "projections/payload_memo.h"
 #include "projections/projection.h"
 #include "projections/read_models/keys.h"
 #include "projections/read_models/record_codec.h"
@@ -78,13 +81,28 @@ void store(fold_context& ctx, std::string_view key, const T& value) {
   ctx.put(key, encode_record(value));
 }
 
+// Payload types that several read models decode (orders, customers, catalog, daily,
+// automation): decoded once per fold batch and copied for the others (payload_memo.h).
+template <class T>
+inline constexpr bool kSharedPayload = std::is_same_v<T, events::order_placed> ||
+                                       std::is_same_v<T, events::order_status_changed>;
+
 // Decodes the payload of `e` as T; the error names the event's position and type.
 template <class T>
 result_msg<T> decode_event(const events::stored_event& e) {
+  payload_memo* memo = kSharedPayload<T> ? payload_memo::current() : nullptr;
+  if (memo) {
+    if (const T* p = memo->find<T>(e)) return *p;
+  }
   auto r = events::decode_payload<T>(e.event.payload);
   if (!r) {
     return error_info{r.error().code, "event at " + events::to_string(e.position, false) + " (" +
                                           e.event.type + "): " + r.error().message};
+  }
+  if (memo) {
+    T own = std::move(r).value();
+    if (const T* p = memo->offer<T>(e, std::move(own))) return *p;
+    return own;  // offer() left it as it was
   }
   return r;
 }
