@@ -168,7 +168,12 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
     now = t;
     ctx.put("meta/now", std::to_string(now));
   }
-  shop_settings settings = load_settings(ctx);
+  // Read when needed: most events (status changes other than cancellations) never do.
+  std::optional<shop_settings> loaded;
+  auto settings = [&]() -> shop_settings& {
+    if (!loaded) loaded = load_settings(ctx);
+    return *loaded;
+  };
 
   auto update = [&](std::string_view id, auto&& mutate) {
     auto old = load<customer_record>(ctx, key("c", id));
@@ -178,7 +183,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
       c.created_at = format_rfc3339(from_micros(t));
     }
     mutate(c);
-    evaluate(c, settings, now);
+    evaluate(c, settings(), now);
     save(ctx, old, c);
   };
 
@@ -213,7 +218,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
     ctx.put(key("co", p.customer_id, fixed20(t), p.order_id), "");
     update(p.customer_id, [&](customer_record& c) {
       c.order_count += 1;
-      if (p.currency == settings.currency) {
+      if (p.currency == settings().currency) {
         c.total_spent += p.total;
       } else {
         c.orders_other_currency += 1;
@@ -239,7 +244,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
     ctx.del(key("co", co->customer_id, fixed20(co->time_us), s.order_id));
     update(co->customer_id, [&](customer_record& c) {
       c.order_count -= 1;
-      if (co->currency == settings.currency) {
+      if (co->currency == settings().currency) {
         c.total_spent -= co->total;
       } else {
         c.orders_other_currency -= 1;
@@ -248,14 +253,15 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
     });
   } else if (type == events::settings_changed::kType) {
     BOOST_OUTCOME_TRY(auto s, decode_event<events::settings_changed>(e));
-    shop_settings next = settings;
+    const shop_settings before = settings();
+    shop_settings next = before;
     next.apply(s);
     store(ctx, "meta/settings", next.to_event());
-    bool thresholds = next.big_spender_min_spend != settings.big_spender_min_spend ||
-                      next.loyal_min_orders != settings.loyal_min_orders ||
-                      next.inactive_after_days != settings.inactive_after_days ||
-                      next.new_member_days != settings.new_member_days;
-    settings = next;
+    bool thresholds = next.big_spender_min_spend != before.big_spender_min_spend ||
+                      next.loyal_min_orders != before.loyal_min_orders ||
+                      next.inactive_after_days != before.inactive_after_days ||
+                      next.new_member_days != before.new_member_days;
+    settings() = next;
     if (thresholds) {
       std::vector<std::string> ids;
       ctx.scan("c/", prefix_end("c/"), [&](std::string_view k, std::string_view) {
