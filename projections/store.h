@@ -235,7 +235,8 @@ class fold_batch {
   result_msg<void> apply(std::span<const events::stored_event> evs, size_t threads = 1,
                          size_t* failed_index = nullptr);
   // Writes every target's changes and new position in one WriteBatch. On success the targets'
-  // committed positions move; the batch is empty again and can be reused.
+  // committed positions move; the batch is empty again and can be reused. (durability::bulk:
+  // as commit_separately(1).)
   result_msg<void> commit();
   // Like commit(), but one WriteBatch per target, written concurrently on up to `threads`
   // threads. Each target's writes still commit atomically with its position; targets commit
