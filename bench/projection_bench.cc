@@ -4,7 +4,8 @@
 //                    [--fold-cache-mib 1] [--bulk-mib 256] [--checkpoint-every 250000]
 //                    [--restores 5]
 //                    [--only NAME] [--no-live]
-//   env ROMS_BENCH_REBUILD_BATCH=N: the rebuild's batch size (runner default 16384)
+//   env ROMS_BENCH_REBUILD_BATCH=N: the batch size of the catch-up and the rebuild (runner
+//   default 16384)
 //
 // 1. generates N synthetic events (tools/gen) into an embedded log (sync off; reused when the
 //    directory already holds the same N and seed);
@@ -201,7 +202,9 @@ int main(int argc, char** argv) {
         if (at == n) break;
       }
       char note[128];
-      std::snprintf(note, sizeof note, "WAL on, batch 4096, %llu checkpoints (%.2f s of it)",
+      std::snprintf(note, sizeof note,
+                    "catch-up (run_until), WAL on, batch %zu, %llu checkpoints (%.2f s of it)",
+                    ropts.rebuild_batch_events,
                     static_cast<unsigned long long>((n + checkpoint_every - 1) / checkpoint_every),
                     cp_time);
       row("fold, live path", n, w, note);

@@ -493,7 +493,8 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
 
   std::vector<int32_t> open_parts;
   std::unique_ptr<events::log_reader> reader;
-  size_t batch = d == durability::no_wal ? opts_.rebuild_batch_events : opts_.batch_events;
+  // Synchronous: nobody waits for a batch (the runner is not serving), so the big batches.
+  const size_t batch = opts_.rebuild_batch_events;
   while (true) {
     auto want = pending();
     if (want.empty()) break;

@@ -53,8 +53,9 @@ struct runner_options {
   // Events read and committed per batch on the live path (one WriteBatch each).
   // Default: 4096.
   size_t batch_events = 4096;
-  // Events per batch for rebuild and restore (no WAL; bigger batches aggregate more writes
-  // per key). Default: 16384.
+  // Events per batch where nobody waits for a batch to be applied: rebuild, restore and the
+  // synchronous run_until()/catch_up() (bigger batches aggregate more writes per key; a 1M
+  // catch-up: 46.4–47.8k events/s at 4096, 51.4–53.7k at 16384). Default: 16384.
   size_t rebuild_batch_events = 16384;
   // Threads that apply a batch (projections fold in parallel, each on one thread; the
   // caller's thread is one of them). Batches under 256 events use one. Default: 2.
