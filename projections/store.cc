@@ -423,6 +423,12 @@ class batch_impl {
       // Programmer error: two fold batches writing one generation at once.
       if (gen->in_batch.exchange(true)) std::abort();
     }
+    // Forgets what was applied since the last commit.
+    void forget() {
+      ctx.discard();
+      position = gen->position();
+      moved = false;
+    }
     ~slot() {
       if (ctx.dirty() > 0 || moved || ctx.error()) ctx.discard();  // uncommitted
       ctx.set_complete(false);
@@ -441,6 +447,21 @@ class batch_impl {
   uint64_t pending_ = 0;
   uint64_t last_keys_ = 0;
   size_t keep_bytes() const { return static_cast<size_t>(store_.opts_.fold_cache_bytes); }
+  void forget_all() {
+    for (auto& sp : slots_) sp->forget();
+    pending_ = 0;
+  }
+  // A conflict naming the first target whose generation was replaced or dropped, if any.
+  // Checked under the store's commit lock, so no switch can slip in before the write.
+  std::optional<error_info> dropped() const {
+    for (const auto& sp : slots_) {
+      if (sp->gen->dropped)
+        return make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
+                                              " of '" + sp->gen->name() +
+                                              "' was replaced or dropped");
+    }
+    return std::nullopt;
+  }
 
   batch_impl(store_impl& s, durability d) : store_(s), durability_(d) {}
 };
@@ -936,19 +957,10 @@ result_msg<void> bulk_commit(batch_impl& b, size_t threads, bool all) {
   if (ec) return make_error(errc::io_error, "cannot create " + dir.string() + ": " + ec.message());
   {
     std::shared_lock lk(st.commit_mu_);
-    for (size_t i : pick) {
-      auto& g = slots[i]->gen;
-      if (g->dropped) {
-        auto e = make_error(errc::conflict, "generation " + std::to_string(g->generation()) +
-                                                " of '" + g->name() + "' was replaced or dropped");
-        lk.unlock();
-        for (auto& sp : slots) {
-          sp->ctx.discard();
-          sp->position = sp->gen->position();
-          sp->moved = false;
-        }
-        return e;
-      }
+    if (auto e = b.dropped()) {
+      lk.unlock();
+      b.forget_all();
+      return *e;
     }
     const rocksdb::Options options(st.db_->env.db, st.db_->env.cf);
     internal::parallel_for(pick.size(), threads, [&](size_t k) {
@@ -960,9 +972,7 @@ result_msg<void> bulk_commit(batch_impl& b, size_t threads, bool all) {
         errors[k] = internal::rocks_error(rs, what + " for '" + s.gen->name() + "'");
         std::error_code rec;
         fs::remove(file, rec);
-        s.ctx.discard();
-        s.position = s.gen->position();
-        s.moved = false;
+        s.forget();
       };
       rocksdb::SstFileWriter w(rocksdb::EnvOptions(), options, s.gen->cf());
       auto rs = w.Open(file.string());
@@ -1009,15 +1019,10 @@ result_msg<void> fold_batch::commit_separately(size_t threads) {
   std::vector<uint64_t> keys(slots.size(), 0);
   {
     std::shared_lock lk(st.commit_mu_);
-    for (auto& sp : slots) {
-      if (sp->gen->dropped) {
-        auto e =
-            make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
-                                           " of '" + sp->gen->name() + "' was replaced or dropped");
-        lk.unlock();
-        reset();
-        return e;
-      }
+    if (auto e = impl_->dropped()) {
+      lk.unlock();
+      reset();
+      return *e;
     }
     rocksdb::WriteOptions wo;
     wo.disableWAL = impl_->durability_ == durability::no_wal;
@@ -1031,9 +1036,7 @@ result_msg<void> fold_batch::commit_separately(size_t threads) {
       auto ws = st.db_->db->Write(wo, &wb);
       if (!ws.ok()) {
         errors[i] = internal::rocks_error(ws, "commit fold batch of '" + s.gen->name() + "'");
-        s.ctx.discard();
-        s.position = s.gen->position();
-        s.moved = false;
+        s.forget();
         return;
       }
       if (s.moved) s.gen->set_position(s.position);
@@ -1072,15 +1075,10 @@ result_msg<void> fold_batch::commit() {
   wo.sync = false;
   {
     std::shared_lock lk(st.commit_mu_);
-    for (auto& sp : impl_->slots_) {
-      if (sp->gen->dropped) {
-        auto e =
-            make_error(errc::conflict, "generation " + std::to_string(sp->gen->generation()) +
-                                           " of '" + sp->gen->name() + "' was replaced or dropped");
-        lk.unlock();
-        reset();
-        return e;
-      }
+    if (auto e = impl_->dropped()) {
+      lk.unlock();
+      reset();
+      return *e;
     }
     auto s = st.db_->db->Write(wo, &wb);
     if (!s.ok()) {
@@ -1101,13 +1099,6 @@ result_msg<void> fold_batch::commit() {
   return success();
 }
 
-void fold_batch::reset() {
-  for (auto& sp : impl_->slots_) {
-    sp->ctx.discard();
-    sp->position = sp->gen->position();
-    sp->moved = false;
-  }
-  impl_->pending_ = 0;
-}
+void fold_batch::reset() { impl_->forget_all(); }
 
 }  // namespace roms::projections

@@ -164,7 +164,7 @@ int run_rebuild(const rebuild_args& a) {
   auto log = open_log(a.log, /*read_only=*/true);
   if (!log) return fail(log.error().message);
   projections::store_options so;
-  so.bulk_memory_bytes = std::max<uint64_t>(a.memory_mb, 1) << 20;
+  so.bulk_memory_bytes = a.memory_mb << 20;
   auto st = projections::projection_store::open(a.log.data_dir, models(a.log), so);
   if (!st) return fail("cannot open the read models: " + st.error().message);
   consumers::projection_runner runner(st.value(), *log.value());
@@ -231,6 +231,7 @@ void register_projection_commands(CLI::App& app) {
   r->add_option("--memory-mb", rb->memory_mb,
                 "What the rebuild may hold in memory before writing SST files, in MiB (more: "
                 "faster on big logs). On a running server, its --rebuild-memory-mb applies")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20))
       ->capture_default_str();
   r->final_callback([rb] { std::exit(run_rebuild(*rb)); });
 

@@ -177,7 +177,7 @@ int run_serve(const serve_args& a) {
   for (auto& p : projections::make_read_models(single)) projs.push_back(std::move(p));
   projections::store_options so;
   so.memory_budget_bytes = budget - lo.index_memory_bytes;
-  so.bulk_memory_bytes = std::max<uint64_t>(a.rebuild_memory_mb, 1) << 20;
+  so.bulk_memory_bytes = a.rebuild_memory_mb << 20;
   so.read_only = a.read_only;
   auto st = projections::projection_store::open(a.log.data_dir, std::move(projs), so);
   if (!st) return fail("cannot open the read models: " + st.error().message);
@@ -440,6 +440,7 @@ void register_serve_command(CLI::App& app) {
   s->add_option("--rebuild-memory-mb", a->rebuild_memory_mb,
                 "What a rebuild may hold in memory before writing SST files, in MiB (on top of "
                 "--memory-mb, only while a rebuild runs)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20))
       ->capture_default_str();
   s->add_option("--io-threads", a->io_threads,
                 "HTTP I/O threads (default: one per core, at most 4)")

@@ -81,36 +81,28 @@ bool overlay::covered(std::string_view begin, std::string_view end) const {
   return false;
 }
 
-std::vector<const overlay::entry*> overlay::sorted_dirty() const {
+std::vector<overlay::sort_item> overlay::sorted_dirty() const {
   // By the keys' first 16 bytes as two big-endian integers first, kept next to the entry
   // pointer: most comparisons end there without touching the keys (8 bytes were not enough:
   // keys share prefixes such as "o/ord_01J…"). Ties fall back to comparing the keys.
-  struct item {
-    uint64_t h0, h1;
-    std::string_view key;
-    const entry* e;
-  };
   auto head = [](std::string_view k, size_t at) {
     uint64_t h = 0;
     for (size_t i = at; i < at + 8; ++i)
       h = (h << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
     return h;
   };
-  std::vector<item> v;
+  std::vector<sort_item> v;
   v.reserve(dirty_.size());
   for (const entry* e : dirty_) {
     std::string_view k = e->key();
     v.push_back({head(k, 0), head(k, 8), k, e});
   }
-  std::sort(v.begin(), v.end(), [](const item& a, const item& b) {
+  std::sort(v.begin(), v.end(), [](const sort_item& a, const sort_item& b) {
     if (a.h0 != b.h0) return a.h0 < b.h0;
     if (a.h1 != b.h1) return a.h1 < b.h1;
     return a.key < b.key;
   });
-  std::vector<const entry*> out;
-  out.reserve(v.size());
-  for (const auto& i : v) out.push_back(i.e);
-  return out;
+  return v;
 }
 
 void overlay::set_value(std::string_view key, entry& e, std::optional<std::string> v) {
@@ -204,9 +196,9 @@ void overlay::scan(std::string_view begin, std::string_view end,
 
 size_t overlay::write_to(rocksdb::WriteBatch& wb) {
   // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
-  for (const entry* ep : sorted_dirty()) {
-    const entry& e = *ep;
-    rocksdb::Slice k(e.key().data(), e.key().size());
+  for (const sort_item& it : sorted_dirty()) {
+    const entry& e = *it.e;
+    rocksdb::Slice k(it.key.data(), it.key.size());
     if (e.value) {
       wb.Put(cf_, k, *e.value);
     } else {
@@ -218,9 +210,9 @@ size_t overlay::write_to(rocksdb::WriteBatch& wb) {
 
 rocksdb::Status overlay::write_to(rocksdb::SstFileWriter& w, size_t* n) {
   *n = 0;
-  for (const entry* ep : sorted_dirty()) {
-    const entry& e = *ep;
-    rocksdb::Slice key(e.key().data(), e.key().size());
+  for (const sort_item& it : sorted_dirty()) {
+    const entry& e = *it.e;
+    rocksdb::Slice key(it.key.data(), it.key.size());
     rocksdb::Status s;
     if (e.value) {
       s = w.Put(key, *e.value);

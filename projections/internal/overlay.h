@@ -140,7 +140,12 @@ class overlay final : public fold_context {
   bool ordered_key(std::string_view key) const;
   bool covered(std::string_view begin, std::string_view end) const;
   // dirty_ in key order.
-  std::vector<const entry*> sorted_dirty() const;
+  struct sort_item {
+    uint64_t h0, h1;  // the key's bytes 0-7 and 8-15, big-endian, zero-padded
+    std::string_view key;
+    const entry* e;
+  };
+  std::vector<sort_item> sorted_dirty() const;
   size_t bytes_ = 0;
   std::optional<std::string> error_;
   bool complete_ = false;

@@ -291,6 +291,16 @@ TEST_F(ServeEndToEnd, WithWhatsAppOffMessagesWaitQueued) {
   st = run_roms({"rules", "status", "--data", dir_.path().string()});
   EXPECT_NE(st.out.find("position 0 "), std::string::npos) << st.out;
   EXPECT_NE(run_roms({"rules", "replay", "--data", dir_.path().string(), "--from", "x"}).code, 0);
+
+  // An offline rebuild with the smallest bulk budget gives the same read models; a budget of
+  // 0 is refused before anything runs.
+  const std::string data = dir_.path().string();
+  auto before = run_roms({"projections", "digest", "--data", data});
+  ASSERT_EQ(before.code, 0);
+  ASSERT_NE(before.out.find("orders "), std::string::npos) << before.out;
+  EXPECT_NE(run_roms({"projections", "rebuild", "--data", data, "--memory-mb", "0"}).code, 0);
+  ASSERT_EQ(run_roms({"projections", "rebuild", "--data", data, "--memory-mb", "1"}).code, 0);
+  EXPECT_EQ(run_roms({"projections", "digest", "--data", data}).out, before.out);
 }
 
 }  // namespace
