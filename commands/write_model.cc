@@ -1,6 +1,7 @@
 #include "commands/write_model.h"
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 #include "core/automation.h"
@@ -92,8 +93,40 @@ std::string write_model::stock_key(std::string_view pid, std::string_view wh) {
   return k;
 }
 
-std::string write_model::ext_key(std::string_view channel, std::string_view ext) {
-  return stock_key(channel, ext);
+std::string_view write_model::string_arena::copy(std::string_view s) {
+  if (s.empty()) return {};
+  if (s.size() > kBlock / 4) {  // a long one gets an allocation of its own
+    auto& own = big_.emplace_back(std::make_unique<char[]>(s.size()));
+    std::memcpy(own.get(), s.data(), s.size());
+    return {own.get(), s.size()};
+  }
+  if (kBlock - used_ < s.size()) {
+    blocks_.push_back(std::make_unique<char[]>(kBlock));
+    used_ = 0;
+  }
+  char* p = blocks_.back().get() + used_;
+  std::memcpy(p, s.data(), s.size());
+  used_ += s.size();
+  return {p, s.size()};
+}
+
+uint32_t write_model::id_table::intern(string_arena& arena, std::string_view id, bool* added) {
+  auto it = ix_.find(id);
+  if (added) *added = it == ix_.end();
+  if (it != ix_.end()) return it->second;
+  const auto n = static_cast<uint32_t>(names_.size());
+  std::string_view own = arena.copy(id);
+  names_.push_back(own);
+  ix_.emplace(own, n);
+  return n;
+}
+
+uint32_t write_model::status_number(std::string_view status) {
+  // The five of the lifecycle in practice; an ops-appended event may carry another.
+  for (size_t i = 0; i < statuses_.size(); ++i)
+    if (statuses_[i] == status) return static_cast<uint32_t>(i);
+  statuses_.emplace_back(status);
+  return static_cast<uint32_t>(statuses_.size() - 1);
 }
 
 // catalog: move_stock() — a row per (product, warehouse), created by the first move.
@@ -145,76 +178,69 @@ void write_model::on(const events::stock_transferred& t) {
   move_stock(t.product_id, t.to, t.qty, 0);
 }
 
-// customers: save() deletes the old phone's index entry when the phone changes and (re)writes
-// the current phone's entry every time the customer is saved: the last saved customer with a
-// phone is the one the index names.
-void write_model::set_phone(const std::string& id, const std::string& phone) {
-  auto& cur = customers_[id];
-  if (!cur.empty() && cur != phone) phones_.erase(cur);
-  cur = phone;
-  if (!phone.empty()) phones_[phone] = id;
+// customers: save() moves the phone index only when the customer's phone changes (deletes the
+// old phone's entry, writes the new one), so the index names the customer whose phone most
+// recently *became* that phone; a save that leaves the phone as it was writes nothing there.
+uint32_t write_model::customer(std::string_view id) {
+  bool added = false;
+  uint32_t c = customer_ids_.intern(arena_, id, &added);
+  if (added) customer_phone_.emplace_back();
+  return c;
 }
 
-void write_model::touch_customer(std::string_view id) {
-  auto it = customers_.find(id);
-  if (it == customers_.end()) {
-    customers_.emplace(std::string(id), std::string());  // update() creates the record
-  } else if (!it->second.empty()) {
-    phones_[it->second] = it->first;
-  }
+void write_model::set_phone(std::string_view id, const std::string& phone) {
+  const uint32_t c = customer(id);
+  std::string_view& cur = customer_phone_[c];
+  if (cur == phone) return;
+  if (!cur.empty()) phones_.erase(cur);
+  cur = arena_.copy(phone);  // a changed phone leaves its old bytes behind: rare
+  if (!cur.empty()) upsert(phones_, cur, c, /*key_in_arena=*/true);
 }
 
 void write_model::on(const events::customer_registered& r) { set_phone(r.customer_id, r.phone); }
-void write_model::on(const events::customer_renamed& r) { touch_customer(r.customer_id); }
-void write_model::on(const events::customer_updated& u) { touch_customer(u.customer_id); }
+void write_model::on(const events::customer_renamed& r) { customer(r.customer_id); }
+void write_model::on(const events::customer_updated& u) { customer(u.customer_id); }
 
 // orders + catalog + customers: the first order.placed for an id stands, a repeat changes
 // nothing in any of the three read models.
 void write_model::on(const events::order_placed& o) {
-  if (orders_.count(o.order_id)) return;
-  orders_.emplace(o.order_id, order_entry{"pending", o.customer_id, true});
-  if (!o.external_id.empty()) external_ids_[ext_key(o.channel, o.external_id)] = o.order_id;
+  bool added = false;
+  const uint32_t n = order_ids_.intern(arena_, o.order_id, &added);
+  if (!added) return;
+  orders_.push_back(order_row{kNone, 0});
+  if (!o.external_id.empty()) upsert(external_ids_, stock_key(o.channel, o.external_id), n);
   if (!o.idempotency_key.empty())
-    idempotency_[o.idempotency_key] = idempotency_state{o.order_id, o.request_hash};
+    upsert(idempotency_, o.idempotency_key, idempotency_entry{n, arena_.copy(o.request_hash)});
   reservation r;
-  r.warehouse = o.warehouse;
+  r.warehouse = warehouse_ids_.intern(arena_, o.warehouse);
   for (const auto& it : o.items) {
     if (it.product_id.empty() || it.qty <= 0) continue;
-    r.items.push_back({it.product_id, it.qty});
+    r.items.push_back({product_ids_.intern(arena_, it.product_id), it.qty});
     move_stock(it.product_id, o.warehouse, 0, it.qty);
   }
-  reservations_.emplace(o.order_id, std::move(r));
+  reservations_.emplace(n, std::move(r));
   if (!o.customer_id.empty()) {
-    auto c = customers_.find(o.customer_id);
-    if (c == customers_.end()) {
-      set_phone(o.customer_id, o.customer.phone);
-    } else if (c->second.empty()) {
-      set_phone(o.customer_id, o.customer.phone);  // "if (c.phone.empty()) c.phone = …"
-    } else {
-      touch_customer(o.customer_id);
-    }
+    const uint32_t c = customer(o.customer_id);
+    if (customer_phone_[c].empty()) set_phone(o.customer_id, o.customer.phone);  // "if (c.phone.empty()) c.phone = …"
+    orders_[n].customer = c;
   }
 }
 
 void write_model::on(const events::order_status_changed& s) {
-  auto o = orders_.find(s.order_id);
-  if (o != orders_.end()) {
-    o->second.status = s.to;
-    if (s.to == "cancelled" && o->second.counted && !o->second.customer_id.empty()) {
-      o->second.counted = false;
-      touch_customer(o->second.customer_id);
-    }
-  }
-  auto r = reservations_.find(s.order_id);
+  const uint32_t n = order_ids_.find(s.order_id);
+  if (n == kNone) return;  // no order, so no reservation either
+  order_row& o = orders_[n];
+  o.status = status_number(s.to);
+  auto r = reservations_.find(n);
   if (r == reservations_.end()) return;
   auto to = parse_order_status(s.to);
   if (!to) return;
+  const std::string_view wh = warehouse_ids_.name(r->second.warehouse);
   if (*to == order_status::cancelled) {
-    for (const auto& it : r->second.items)
-      move_stock(it.product_id, r->second.warehouse, 0, -it.qty);
+    for (const auto& it : r->second.items) move_stock(product_ids_.name(it.product), wh, 0, -it.qty);
   } else if (is_shipped_or_later(*to)) {
     for (const auto& it : r->second.items)
-      move_stock(it.product_id, r->second.warehouse, -it.qty, -it.qty);
+      move_stock(product_ids_.name(it.product), wh, -it.qty, -it.qty);
   } else {
     return;
   }
@@ -278,30 +304,32 @@ bool write_model::warehouse_exists(std::string_view id) {
 std::optional<std::string> write_model::customer_by_phone(std::string_view p) {
   auto it = phones_.find(p);
   if (it == phones_.end()) return std::nullopt;
-  return it->second;
+  return std::string(customer_ids_.name(it->second));
 }
 
-bool write_model::customer_exists(std::string_view id) {
-  return customers_.find(id) != customers_.end();
-}
+bool write_model::customer_exists(std::string_view id) { return customer_ids_.find(id) != kNone; }
 
 std::optional<order_state> write_model::order(std::string_view id) {
-  auto it = orders_.find(id);
-  if (it == orders_.end()) return std::nullopt;
-  return order_state{it->first, it->second.status, it->second.customer_id};
+  const uint32_t n = order_ids_.find(id);
+  if (n == kNone) return std::nullopt;
+  const order_row& o = orders_[n];
+  return order_state{std::string(id), statuses_[o.status],
+                     o.customer == kNone ? std::string()
+                                         : std::string(customer_ids_.name(o.customer))};
 }
 
 std::optional<std::string> write_model::order_by_external_id(std::string_view ch,
                                                              std::string_view ext) {
-  auto it = external_ids_.find(ext_key(ch, ext));
+  auto it = external_ids_.find(stock_key(ch, ext));
   if (it == external_ids_.end()) return std::nullopt;
-  return it->second;
+  return std::string(order_ids_.name(it->second));
 }
 
 std::optional<idempotency_state> write_model::idempotency(std::string_view key) {
   auto it = idempotency_.find(key);
   if (it == idempotency_.end()) return std::nullopt;
-  return it->second;
+  return idempotency_state{std::string(order_ids_.name(it->second.order)),
+                           std::string(it->second.request_hash)};
 }
 
 std::optional<template_state> write_model::message_template(std::string_view id) {
@@ -346,13 +374,21 @@ std::vector<std::string> write_model::dump() const {
   out.push_back("warehouse main");
   for (const auto& w : warehouses_)
     if (w != "main") out.push_back("warehouse " + w);
-  for (const auto& [id, phone] : customers_) out.push_back("customer " + id + " phone=" + phone);
-  for (const auto& [phone, id] : phones_) out.push_back("phone " + phone + " " + id);
-  for (const auto& [id, o] : orders_)
-    out.push_back("order " + id + " " + o.status + " customer=" + o.customer_id);
-  for (const auto& [k, id] : external_ids_) out.push_back("external " + nul(k) + " " + id);
+  auto str = [](std::string_view v) { return std::string(v); };
+  for (uint32_t c = 0; c < customer_ids_.size(); ++c)
+    out.push_back("customer " + str(customer_ids_.name(c)) + " phone=" + str(customer_phone_[c]));
+  for (const auto& [phone, c] : phones_)
+    out.push_back("phone " + str(phone) + " " + str(customer_ids_.name(c)));
+  for (uint32_t n = 0; n < order_ids_.size(); ++n) {
+    const order_row& o = orders_[n];
+    out.push_back("order " + str(order_ids_.name(n)) + " " + statuses_[o.status] + " customer=" +
+                  (o.customer == kNone ? std::string() : str(customer_ids_.name(o.customer))));
+  }
+  for (const auto& [k, n] : external_ids_)
+    out.push_back("external " + nul(str(k)) + " " + str(order_ids_.name(n)));
   for (const auto& [k, i] : idempotency_)
-    out.push_back("idempotency " + k + " " + i.order_id + " " + i.request_hash);
+    out.push_back("idempotency " + str(k) + " " + str(order_ids_.name(i.order)) + " " +
+                  str(i.request_hash));
   out.push_back("settings currency=" + settings_.currency +
                 " allow_backorders=" + (settings_.allow_backorders ? "1" : "0") +
                 " shop_name=" + settings_.shop_name + " time_zone=" + settings_.time_zone);
@@ -368,7 +404,7 @@ std::vector<std::string> write_model::dump() const {
 }
 
 write_model::sizes write_model::size() const {
-  return {products_.size(),     stock_.size(),        customers_.size(),  orders_.size(),
+  return {products_.size(),     stock_.size(),        customer_ids_.size(), orders_.size(),
           reservations_.size(), external_ids_.size(), idempotency_.size()};
 }
 

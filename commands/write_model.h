@@ -22,11 +22,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "core/decide.h"
 #include "core/result.h"
@@ -78,6 +81,7 @@ class write_model final : public decision_state {
  private:
   struct string_hash {
     using is_transparent = void;
+    using is_avalanching = void;  // murmur-based (boost::unordered_flat_map needs no mixing)
     size_t operator()(std::string_view s) const noexcept {
       return std::hash<std::string_view>{}(s);
     }
@@ -85,6 +89,41 @@ class write_model final : public decision_state {
   template <class V>
   using map = std::unordered_map<std::string, V, string_hash, std::equal_to<>>;
   using set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+  // Keys whose bytes live in `arena_` (never freed: the model only grows, and refolds start
+  // from an empty model).
+  template <class V>
+  using view_map = boost::unordered_flat_map<std::string_view, V, string_hash, std::equal_to<>>;
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // Append-only storage for the bytes of ids and keys: one allocation per 64 KiB instead of
+  // one (plus a std::string) per id.
+  class string_arena {
+   public:
+    std::string_view copy(std::string_view s);
+
+   private:
+    static constexpr size_t kBlock = 64 << 10;
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::vector<std::unique_ptr<char[]>> big_;  // longer than a quarter block: their own
+    size_t used_ = kBlock;  // in the last block
+  };
+  // Ids numbered densely in order of first sight: facts refer to each other by number (4
+  // bytes) instead of holding a copy of the other's id.
+  class id_table {
+   public:
+    uint32_t find(std::string_view id) const {
+      auto it = ix_.find(id);
+      return it == ix_.end() ? kNone : it->second;
+    }
+    // The number of `id`, added if new; `*added` says which.
+    uint32_t intern(string_arena& arena, std::string_view id, bool* added = nullptr);
+    std::string_view name(uint32_t i) const { return names_[i]; }
+    size_t size() const { return names_.size(); }
+
+   private:
+    std::vector<std::string_view> names_;
+    view_map<uint32_t> ix_;
+  };
 
   struct product_entry {
     std::string sku, name;
@@ -96,25 +135,39 @@ class write_model final : public decision_state {
     int64_t on_hand = 0, reserved = 0;
   };
   struct reserved_line {
-    std::string product_id;
+    uint32_t product;  // product_ids_
     int64_t qty = 0;
   };
   // An order's stock reservation while it is still "reserved" (neither shipped nor released);
   // dropped once it is, because later status changes no longer move stock.
   struct reservation {
-    std::string warehouse;
+    uint32_t warehouse;  // warehouse_ids_
     std::vector<reserved_line> items;
   };
-  struct order_entry {
-    std::string status, customer_id;
-    bool counted = true;  // the customers read model counts it (false once cancelled)
+  // One per order, at the order's number in order_ids_: 8 bytes.
+  struct order_row {
+    uint32_t customer = kNone;  // customer_ids_; kNone: the order names no customer
+    uint32_t status = 0;        // statuses_
+  };
+  struct idempotency_entry {
+    uint32_t order;
+    std::string_view request_hash;  // in arena_
   };
 
+  // m[key] = v, the key's bytes copied into arena_ when it is new (unless they already are).
+  template <class V>
+  void upsert(view_map<V>& m, std::string_view key, V v, bool key_in_arena = false) {
+    if (auto it = m.find(key); it != m.end()) {
+      it->second = v;
+    } else {
+      m.emplace(key_in_arena ? key : arena_.copy(key), v);
+    }
+  }
   static std::string stock_key(std::string_view pid, std::string_view wh);
-  static std::string ext_key(std::string_view channel, std::string_view ext);
   void move_stock(std::string_view pid, std::string_view wh, int64_t on_hand, int64_t reserved);
-  void touch_customer(std::string_view id);  // re-saves: the phone index names it again
-  void set_phone(const std::string& id, const std::string& phone);
+  uint32_t customer(std::string_view id);     // its number, created (no phone) if new
+  void set_phone(std::string_view id, const std::string& phone);
+  uint32_t status_number(std::string_view status);
 
   void on(const events::product_defined&);
   void on(const events::product_updated&);
@@ -136,16 +189,23 @@ class write_model final : public decision_state {
   void on(const events::alert_acknowledged&);
   void on(const events::alert_resolved&);
 
+  // The catalog: few keys, plain maps.
   map<product_entry> products_;
   map<std::string> sku_;        // sku → product id
   map<stock_entry> stock_;      // "<pid>\0<warehouse>"
   set warehouses_;              // "main" exists from the start
-  map<std::string> customers_;  // id → phone ("" = none)
-  map<std::string> phones_;     // phone → customer id
-  map<order_entry> orders_;
-  map<reservation> reservations_;  // order id → open reservation
-  map<std::string> external_ids_;  // "<channel>\0<external id>" → order id
-  map<idempotency_state> idempotency_;
+  // Per customer and per order (the bulk of the model): numbered ids, rows, arena keys.
+  string_arena arena_;
+  id_table customer_ids_;
+  std::vector<std::string_view> customer_phone_;  // by customer number, in arena_; "" = none
+  view_map<uint32_t> phones_;                      // phone → customer number
+  id_table order_ids_;
+  std::vector<order_row> orders_;  // by order number
+  std::vector<std::string> statuses_{"pending"};
+  id_table product_ids_, warehouse_ids_;  // as reservations name them
+  boost::unordered_flat_map<uint32_t, reservation> reservations_;  // order number → open one
+  view_map<uint32_t> external_ids_;  // "<channel>\0<external id>" → order number
+  view_map<idempotency_entry> idempotency_;
   shop_settings settings_;
   map<template_state> templates_;
   map<reminder_rule_state> rules_;
