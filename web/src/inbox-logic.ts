@@ -139,6 +139,22 @@ export function mergeMessages(server: Message[], local: Message[]): Message[] {
   return sortMessages([...server, ...local.filter((m) => !ids.has(m.id))]);
 }
 
+// A chat read in pages (newest first page, "load older" before it): the older pages kept so
+// far and the newest page as last read, one message per id (the newest page's copy wins: its
+// delivery status is the fresher one), oldest first.
+export function combinePages(older: Message[], newest: Message[]): Message[] {
+  const byId = new Map<string, Message>();
+  for (const m of older) byId.set(m.id, m);
+  for (const m of newest) byId.set(m.id, m);
+  return sortMessages([...byId.values()]);
+}
+
+// The cursor of a page answer ({items, next_cursor}); "" when there is no more.
+export function nextCursorOf(data: unknown): string {
+  const c = (data as { next_cursor?: unknown } | null)?.next_cursor;
+  return typeof c === 'string' ? c : '';
+}
+
 // A list answer may be a page ({items}) or a bare array.
 export function itemsOf<T>(data: unknown): T[] {
   if (Array.isArray(data)) return data as T[];

@@ -367,6 +367,8 @@ export const en: Record<Key, string> = {
   'inbox.back': 'Chats',
   'inbox.customer': 'Customer',
   'inbox.noMessages': 'No messages yet.',
+  'inbox.loadOlder': 'Load older messages',
+  'inbox.loadingOlder': 'Loading…',
   'inbox.closedNote': 'This conversation is closed. A new message from the customer opens a new one.',
   'inbox.you': 'You',
   'inbox.image': 'Image',

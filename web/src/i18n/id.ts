@@ -366,6 +366,8 @@ export const id = {
   'inbox.back': 'Daftar chat',
   'inbox.customer': 'Pelanggan',
   'inbox.noMessages': 'Belum ada pesan.',
+  'inbox.loadOlder': 'Muat pesan sebelumnya',
+  'inbox.loadingOlder': 'Memuat…',
   'inbox.closedNote': 'Percakapan ini sudah ditutup. Pesan baru dari pelanggan membuka percakapan baru.',
   'inbox.you': 'Anda',
   'inbox.image': 'Gambar',

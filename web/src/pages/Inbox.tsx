@@ -1,12 +1,13 @@
 // The CS inbox (issue 7, CONTRACT.md "Conversations"): conversation list with tabs
-// (Unassigned / Mine / All for Admin), the chat (live incoming messages, delivery status,
+// (Unassigned / Mine / All for Admin), the chat (the newest 50 messages, older pages on demand
+// with "Muat pesan sebelumnya"; live incoming messages, delivery status,
 // Enter to send, Shift+Enter new line, paper-clip attachment as multipart, template quick
 // replies with variables filled from the customer and their last order), and the customer
 // panel on the right (name with editing, phone, email, segments, recent orders).
 // Laptop: three columns. Phone: the list; a chosen chat, with the customer panel stacked
 // under it and a way back to the list.
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, postForm, request } from '../api';
 import { amOnline, useAgents } from '../components/AgentStatus';
 import { ErrorBox, Link, Loading, SegmentBadge, StatusBadge, errorText, useLoad } from '../components/ui';
@@ -14,6 +15,7 @@ import { clock, number, rupiah } from '../format';
 import { t, tx } from '../i18n';
 import {
   agentName,
+  combinePages,
   agentOnline,
   convName,
   convPhone,
@@ -25,6 +27,7 @@ import {
   itemsOf,
   mergeMessages,
   messageText,
+  nextCursorOf,
   messageTime,
   missingVariables,
   templateValues,
@@ -38,6 +41,9 @@ import { isAdmin } from '../session';
 import type { Customer, Order, Settings } from '../types';
 
 type View = 'unassigned' | 'mine' | 'all';
+
+// Messages per page of a chat: the newest page first, "load older" for the ones before.
+const CHAT_PAGE = 50;
 
 interface Template {
   id: string;
@@ -162,9 +168,29 @@ function ChatAndPanel(props: { id: string; conv?: Conversation; admin: boolean; 
     if (!e.stream || e.stream === props.id || e.type === 'live.reconnected') void convQ.reload();
   }, 150);
   const conv = convQ.data ?? props.conv;
-  const msgs = useLoad(() => api.get<unknown>(`/api/v1/conversations/${enc(props.id)}/messages`, { limit: 500 }).then((d) => itemsOf<Message>(d)), [props.id]);
+  // The newest page, re-read live; older pages on demand ("load older"), kept until the chat
+  // changes. Loading older also keeps the newest page as it was then, so nothing falls in the
+  // gap when new messages push the newest page on.
+  const msgsUrl = `/api/v1/conversations/${enc(props.id)}/messages`;
+  const msgs = useLoad(() => api.get<unknown>(msgsUrl, { limit: CHAT_PAGE }).then((d) => ({ id: props.id, data: d })), [props.id]);
+  const [older, setOlder] = useState<{ id: string; items: Message[]; cursor: string; loading: boolean; error: unknown }>({ id: '', items: [], cursor: '', loading: false, error: null });
   useLive(['message.', 'conversation.'], () => void msgs.reload(), 120);
-  const messages = useMemo(() => mergeMessages(msgs.data ?? [], local), [msgs.data, local]);
+  const newest = msgs.data?.id === props.id ? itemsOf<Message>(msgs.data.data) : [];
+  const olderHere = older.id === props.id ? older : { id: props.id, items: [], cursor: '', loading: false, error: null };
+  const olderCursor = olderHere.items.length > 0 ? olderHere.cursor : msgs.data?.id === props.id ? nextCursorOf(msgs.data.data) : '';
+  const messages = useMemo(() => mergeMessages(combinePages(olderHere.items, newest), local), [olderHere.items, msgs.data, local]);
+  async function loadOlder() {
+    if (!olderCursor || olderHere.loading) return;
+    const id = props.id;
+    const base = combinePages(olderHere.items, newest);
+    setOlder({ ...olderHere, loading: true, error: null });
+    try {
+      const d = await api.get<unknown>(msgsUrl, { limit: CHAT_PAGE, cursor: olderCursor });
+      setOlder({ id, items: combinePages(itemsOf<Message>(d), base), cursor: nextCursorOf(d), loading: false, error: null });
+    } catch (e) {
+      setOlder({ ...olderHere, loading: false, error: e });
+    }
+  }
   const customerId = conv?.customer_id || conv?.customer?.id || messages.find((m) => m.customer_id)?.customer_id || '';
   const customer = useLoad<Customer | null>(
     () => (customerId ? api.get<Customer>(`/api/v1/customers/${enc(customerId)}`) : Promise.resolve(null)),
@@ -183,8 +209,11 @@ function ChatAndPanel(props: { id: string; conv?: Conversation; admin: boolean; 
         agents={props.agents}
         back={props.back}
         messages={messages}
-        loading={!msgs.data && msgs.loading}
-        error={msgs.error}
+        loading={msgs.data?.id !== props.id && msgs.loading}
+        error={msgs.error ?? olderHere.error}
+        hasOlder={olderCursor !== ''}
+        loadingOlder={olderHere.loading}
+        onLoadOlder={() => void loadOlder()}
         customer={customer.data ?? null}
         onSent={(m) => {
           if (m?.id) setLocal((l) => [...l, m]);
@@ -273,6 +302,9 @@ function Chat(props: {
   messages: Message[];
   loading: boolean;
   error: unknown;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
   customer: Customer | null;
   onSent: (m: Message | null) => void;
   onChanged: () => void;
@@ -292,12 +324,26 @@ function Chat(props: {
   const title = c?.name || (conv ? convName(conv) : '') || c?.phone || (conv ? convPhone(conv) : '') || props.id;
   const open = !conv || isOpen(conv);
 
-  // Keep the newest message in sight.
+  // Keep the newest message in sight; when older ones are put above, keep what was in sight.
+  const lastId = props.messages.length ? props.messages[props.messages.length - 1].id : '';
   const count = props.messages.length;
+  const fromBottom = useRef<number | null>(null);
   useEffect(() => {
     const el = scroller.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [count, props.id]);
+  }, [lastId, props.id]);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && fromBottom.current !== null && !props.loadingOlder) {
+      el.scrollTop = el.scrollHeight - fromBottom.current;
+      fromBottom.current = null;
+    }
+  }, [count, props.loadingOlder]);
+  function loadOlder() {
+    const el = scroller.current;
+    if (el) fromBottom.current = el.scrollHeight - el.scrollTop;
+    props.onLoadOlder();
+  }
 
   // Quick replies: the templates, their variables filled from the customer and the last order.
   const templates = useLoad(() => api.get<unknown>('/api/v1/templates', { limit: 200 }).then((d) => itemsOf<Template>(d)), []);
@@ -427,6 +473,13 @@ function Chat(props: {
       </header>
       <ul class="messages" ref={scroller} data-testid="messages">
         {props.loading && <Loading />}
+        {!props.loading && props.hasOlder && (
+          <li class="load-older">
+            <button type="button" class="small" data-testid="load-older" disabled={props.loadingOlder} onClick={loadOlder}>
+              {props.loadingOlder ? t('inbox.loadingOlder') : t('inbox.loadOlder')}
+            </button>
+          </li>
+        )}
         {!props.loading && props.messages.length === 0 && <li class="muted">{t('inbox.noMessages')}</li>}
         {props.messages.map((m) => (
           <MessageBubble key={m.id} m={m} onRetry={props.admin ? (id) => void retry(id) : undefined} />

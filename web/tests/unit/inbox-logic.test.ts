@@ -11,6 +11,8 @@ import {
   isSendKey,
   itemsOf,
   mergeMessages,
+  combinePages,
+  nextCursorOf,
   missingVariables,
   sortMessages,
   templateValues,
@@ -68,4 +70,15 @@ test('conversations and agents are read tolerantly', () => {
   assert.deepEqual(itemsOf([1, 2]), [1, 2]);
   assert.deepEqual(itemsOf({ items: [3], next_cursor: null }), [3]);
   assert.deepEqual(itemsOf(null), []);
+});
+
+test('a chat read in pages: one message per id, the newest page wins, oldest first', () => {
+  const m = (id: string, at: string, status = 'received'): Message => ({ id, direction: 'inbound', status, created_at: at });
+  const older = [m('a', '2026-11-24T03:00:01Z'), m('b', '2026-11-24T03:00:02Z', 'sent')];
+  const newest = [m('b', '2026-11-24T03:00:02Z', 'read'), m('c', '2026-11-24T03:00:03Z')];
+  assert.deepEqual(combinePages(older, newest).map((x) => `${x.id}:${x.status}`), ['a:received', 'b:read', 'c:received']);
+  assert.deepEqual(combinePages([], newest).map((x) => x.id), ['b', 'c']);
+  assert.equal(nextCursorOf({ items: [], next_cursor: 'abc' }), 'abc');
+  assert.equal(nextCursorOf({ items: [], next_cursor: null }), '');
+  assert.equal(nextCursorOf([]), '');
 });
