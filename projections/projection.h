@@ -63,6 +63,11 @@ class projection {
   // them). The engine keeps the pending writes under these in key order; a scan anywhere
   // else is just as correct, only slower in a bulk rebuild. Default: none.
   virtual std::vector<std::string> scanned_prefixes() const { return {}; }
+  // Key prefixes apply() only writes (put, del) and never reads (get, peek, scan): index
+  // entries that only queries read. The engine keeps those writes in an append-only list
+  // instead of its keyed cache (cheaper per write; the cache keeps only what folds read back),
+  // and a read under them is an error. Default: none.
+  virtual std::vector<std::string> write_only_prefixes() const { return {}; }
 };
 
 // A consistent, read-only view of one read model for queries (a RocksDB snapshot under the

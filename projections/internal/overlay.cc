@@ -81,16 +81,18 @@ bool overlay::covered(std::string_view begin, std::string_view end) const {
   return false;
 }
 
+uint64_t overlay::key_head(std::string_view k, size_t at) {
+  uint64_t h = 0;
+  for (size_t i = at; i < at + 8; ++i)
+    h = (h << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
+  return h;
+}
+
 std::vector<overlay::sort_item> overlay::sorted_dirty() const {
   // By the keys' first 16 bytes as two big-endian integers first, kept next to the entry
   // pointer: most comparisons end there without touching the keys (8 bytes were not enough:
   // keys share prefixes such as "o/ord_01J…"). Ties fall back to comparing the keys.
-  auto head = [](std::string_view k, size_t at) {
-    uint64_t h = 0;
-    for (size_t i = at; i < at + 8; ++i)
-      h = (h << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
-    return h;
-  };
+  auto head = key_head;
   std::vector<sort_item> v;
   v.reserve(dirty_.size());
   for (const entry* e : dirty_) {
@@ -111,7 +113,82 @@ void overlay::set_value(std::string_view key, entry& e, std::optional<std::strin
   e.value = std::move(v);
 }
 
+bool overlay::write_only_key(std::string_view key) const {
+  for (const auto& p : write_only_)
+    if (key.starts_with(p)) return true;
+  return false;
+}
+
+bool overlay::reaches_write_only(std::string_view begin, std::string_view end) const {
+  for (const auto& p : write_only_) {
+    // [begin, end) and [p, the first key after p's keys) meet.
+    if (begin.starts_with(p)) return true;
+    if (p > begin && (end.empty() || std::string_view(p) < end)) return true;
+  }
+  return false;
+}
+
+void overlay::blind(std::string_view key, std::optional<std::string> value) {
+  const size_t vsize = value ? value->size() : 0;
+  char* mem = static_cast<char*>(blind_arena_.allocate(key.size() + vsize + 1, 1));
+  if (!key.empty()) std::memcpy(mem, key.data(), key.size());
+  if (vsize) std::memcpy(mem + key.size(), value->data(), vsize);
+  const std::string_view k(mem, key.size());
+  blind_.push_back({key_head(k, 0), key_head(k, 8), mem, value ? mem + key.size() : nullptr,
+                    static_cast<uint32_t>(key.size()), static_cast<uint32_t>(vsize)});
+  const size_t cost = key.size() + vsize + sizeof(blind_write);
+  blind_bytes_ += cost;
+  bytes_ += cost;
+}
+
+void overlay::clear_blind() {
+  bytes_ -= blind_bytes_;
+  blind_bytes_ = 0;
+  if (blind_.capacity() > (64u << 10)) {
+    std::vector<blind_write>().swap(blind_);  // a bulk load's list: give the memory back
+  } else {
+    blind_.clear();
+  }
+  blind_arena_.release();
+}
+
+template <class F>
+void overlay::for_each_pending(F&& f) const {
+  const std::vector<sort_item> mapped = sorted_dirty();
+  // By key, and in the order written among equal keys (the last one wins).
+  std::vector<uint32_t> listed(blind_.size());
+  for (uint32_t i = 0; i < listed.size(); ++i) listed[i] = i;
+  std::sort(listed.begin(), listed.end(), [this](uint32_t x, uint32_t y) {
+    const blind_write& a = blind_[x];
+    const blind_write& b = blind_[y];
+    if (a.h0 != b.h0) return a.h0 < b.h0;
+    if (a.h1 != b.h1) return a.h1 < b.h1;
+    if (int c = a.k().compare(b.k()); c != 0) return c < 0;
+    return x < y;
+  });
+  size_t i = 0, j = 0;
+  while (i < mapped.size() || j < listed.size()) {
+    // The two sets of keys are disjoint (a key is write-only or not).
+    if (j == listed.size() || (i < mapped.size() && mapped[i].key < blind_[listed[j]].k())) {
+      const entry& e = *mapped[i].e;
+      f(mapped[i].key, e.value ? std::optional<std::string_view>(*e.value) : std::nullopt);
+      ++i;
+    } else {
+      while (j + 1 < listed.size() && blind_[listed[j + 1]].k() == blind_[listed[j]].k())
+        ++j;  // the last write of the key wins
+      const blind_write& b = blind_[listed[j]];
+      f(b.k(), b.value ? std::optional<std::string_view>(std::string_view(b.value, b.value_size))
+                       : std::nullopt);
+      ++j;
+    }
+  }
+}
+
 std::optional<std::string> overlay::get(std::string_view key) {
+  if (!write_only_.empty() && write_only_key(key)) {
+    if (!error_) error_ = "read of a write-only key (projection::write_only_prefixes())";
+    return std::nullopt;
+  }
   bool created;
   entry& e = slot(key, &created);
   if (!created || complete_) return e.value;
@@ -132,6 +209,7 @@ void overlay::put(std::string_view key, std::string_view value) {
     if (!error_) error_ = "write to a reserved key (keys starting with \\xff belong to the engine)";
     return;
   }
+  if (!write_only_.empty() && write_only_key(key)) return blind(key, std::string(value));
   entry& e = dirty_slot(key);
   set_value(key, e, std::string(value));
 }
@@ -142,6 +220,7 @@ void overlay::del(std::string_view key) {
       error_ = "delete of a reserved key (keys starting with \\xff belong to the engine)";
     return;
   }
+  if (!write_only_.empty() && write_only_key(key)) return blind(key, std::nullopt);
   entry& e = dirty_slot(key);
   set_value(key, e, std::nullopt);
 }
@@ -152,6 +231,10 @@ void overlay::scan(std::string_view begin, std::string_view end,
   std::string upper(end.empty() || end > kReservedBegin ? kReservedBegin : end);
   std::string lower(begin);
   if (lower >= upper) return;
+  if (!write_only_.empty() && reaches_write_only(lower, upper)) {
+    if (!error_) error_ = "scan over write-only keys (projection::write_only_prefixes())";
+    return;
+  }
   if (!all_ordered_ && !covered(lower, upper)) {
     for (entry* e : dirty_) ordered_.emplace(e->key(), e);
     all_ordered_ = true;
@@ -196,39 +279,40 @@ void overlay::scan(std::string_view begin, std::string_view end,
 
 size_t overlay::write_to(rocksdb::WriteBatch& wb) {
   // In key order: RocksDB's memtable inserts are cheaper for sorted keys.
-  for (const sort_item& it : sorted_dirty()) {
-    const entry& e = *it.e;
-    rocksdb::Slice k(it.key.data(), it.key.size());
-    if (e.value) {
-      wb.Put(cf_, k, *e.value);
+  size_t n = 0;
+  for_each_pending([&](std::string_view key, std::optional<std::string_view> value) {
+    rocksdb::Slice k(key.data(), key.size());
+    if (value) {
+      wb.Put(cf_, k, rocksdb::Slice(value->data(), value->size()));
     } else {
       wb.Delete(cf_, k);
     }
-  }
-  return dirty_.size();
+    ++n;
+  });
+  return n;
 }
 
 rocksdb::Status overlay::write_to(rocksdb::SstFileWriter& w, size_t* n) {
   *n = 0;
-  for (const sort_item& it : sorted_dirty()) {
-    const entry& e = *it.e;
-    rocksdb::Slice key(it.key.data(), it.key.size());
-    rocksdb::Status s;
-    if (e.value) {
-      s = w.Put(key, *e.value);
+  rocksdb::Status s;
+  for_each_pending([&](std::string_view k, std::optional<std::string_view> value) {
+    if (!s.ok()) return;
+    rocksdb::Slice key(k.data(), k.size());
+    if (value) {
+      s = w.Put(key, rocksdb::Slice(value->data(), value->size()));
     } else if (!complete_) {
       s = w.Delete(key);
     } else {
-      continue;
+      return;
     }
-    if (!s.ok()) return s;
-    ++*n;
-  }
-  return rocksdb::Status::OK();
+    if (s.ok()) ++*n;
+  });
+  return s;
 }
 
 void overlay::committed(size_t keep_bytes) {
   complete_ = false;
+  clear_blind();
   for (entry* e : dirty_) e->dirty = false;
   dirty_.clear();
   ordered_.clear();
@@ -251,6 +335,9 @@ void overlay::evict(size_t keep_bytes) {
 
 void overlay::discard() {
   complete_ = false;
+  blind_.clear();
+  blind_arena_.release();
+  blind_bytes_ = 0;
   dirty_.clear();
   ordered_.clear();
   pool_.release();

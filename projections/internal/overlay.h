@@ -20,6 +20,11 @@
 // tree; a scan elsewhere first moves every written key into the tree (correct, slower). The
 // tree is not kept for all keys: in a bulk load the written keys number in the millions, and
 // a tree insert per write cost more than the fold itself.
+//
+// Writes under the projection's write-only prefixes (projection::write_only_prefixes(): index
+// entries the fold never reads back) skip the map: they are appended to a list, sorted at
+// commit (the last write of a key wins) and merged with the map's writes. They are never
+// cached, so the cache holds only what folds read. A read under those prefixes is an error.
 #pragma once
 
 #include <cstdint>
@@ -41,10 +46,14 @@ namespace roms::projections::internal {
 
 class overlay final : public fold_context {
  public:
-  // `scanned_prefixes`: projection::scanned_prefixes() of the projection it folds.
+  // `scanned_prefixes`, `write_only_prefixes`: those of the projection it folds.
   overlay(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-          std::vector<std::string> scanned_prefixes = {})
-      : db_(db), cf_(cf), scanned_(std::move(scanned_prefixes)) {
+          std::vector<std::string> scanned_prefixes = {},
+          std::vector<std::string> write_only_prefixes = {})
+      : db_(db),
+        cf_(cf),
+        scanned_(std::move(scanned_prefixes)),
+        write_only_(std::move(write_only_prefixes)) {
     lru_.prev = lru_.next = &lru_;
   }
   overlay(const overlay&) = delete;  // the LRU list points into itself
@@ -75,8 +84,8 @@ class overlay final : public fold_context {
   void committed(size_t keep_bytes);
   // Forgets everything: uncommitted writes and the cache.
   void discard();
-  // Dirty keys pending.
-  size_t dirty() const { return dirty_.size(); }
+  // Writes pending (dirty keys, plus writes under write-only prefixes).
+  size_t dirty() const { return dirty_.size() + blind_.size(); }
   size_t bytes() const { return bytes_; }
   // bytes() plus the sorted index of the dirty keys: what the overlay costs in memory.
   size_t footprint() const {
@@ -146,6 +155,30 @@ class overlay final : public fold_context {
     const entry* e;
   };
   std::vector<sort_item> sorted_dirty() const;
+  // Bytes [at, at + 8) of `k` as a big-endian integer, zero-padded.
+  static uint64_t key_head(std::string_view k, size_t at);
+  // Writes under write_only_ since the last commit, in the order made; blind_bytes_ of bytes_.
+  // A write's key and value bytes live in blind_arena_ (no allocation per write).
+  struct blind_write {
+    uint64_t h0, h1;  // the key's first 16 bytes, big-endian (as sort_item)
+    const char* key;
+    const char* value;  // null: a delete
+    uint32_t key_size, value_size;
+    std::string_view k() const { return {key, key_size}; }
+  };
+  std::vector<std::string> write_only_;
+  std::vector<blind_write> blind_;
+  std::pmr::monotonic_buffer_resource blind_arena_{256 << 10};
+  size_t blind_bytes_ = 0;
+  bool write_only_key(std::string_view key) const;
+  // Whether [begin, end) reaches under a write-only prefix.
+  bool reaches_write_only(std::string_view begin, std::string_view end) const;
+  void blind(std::string_view key, std::optional<std::string> value);
+  // Every pending write, the map's and the list's, in key order, once per key (the list's
+  // last write of a key): f(key, value or nullptr for a delete).
+  template <class F>
+  void for_each_pending(F&& f) const;
+  void clear_blind();
   size_t bytes_ = 0;
   std::optional<std::string> error_;
   bool complete_ = false;

@@ -54,7 +54,8 @@ class gen_cf final : public fold_target {
         gen_(gen),
         stored_version_(stored_version),
         position_(std::move(position)),
-        overlay_(db_->db, cf_, proj_ ? proj_->scanned_prefixes() : std::vector<std::string>{}) {}
+        overlay_(db_->db, cf_, proj_ ? proj_->scanned_prefixes() : std::vector<std::string>{},
+                 proj_ ? proj_->write_only_prefixes() : std::vector<std::string>{}) {}
   ~gen_cf() override;
 
   projection& proj() const override { return *proj_; }

@@ -42,6 +42,8 @@ class catalog_projection final : public projection {
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
+  // The restock list and the SKU index: only queries read them.
+  std::vector<std::string> write_only_prefixes() const override { return {"low/", "sku/"}; }
 };
 
 struct product_filter {

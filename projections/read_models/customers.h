@@ -54,6 +54,10 @@ class customers_projection final : public projection {
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
   // Ticks scan due/, cancellations co/<customer>/ (settings changes scan c/: rare, unlisted).
   std::vector<std::string> scanned_prefixes() const override { return {"due/", "co/"}; }
+  // The phone index, segment membership and the rankings: only queries read them.
+  std::vector<std::string> write_only_prefixes() const override {
+    return {"p/", "g/", "ts/", "tc/"};
+  }
 };
 
 struct customer_filter {

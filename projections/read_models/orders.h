@@ -36,6 +36,10 @@ class orders_projection final : public projection {
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
+  // The indexes: only queries read them.
+  std::vector<std::string> write_only_prefixes() const override {
+    return {"t/", "s/", "c/", "x/", "i/"};
+  }
 
  private:
   bool single_;

@@ -174,5 +174,70 @@ TEST_F(OverlayTest, CompleteOverlayNeverReadsRocksDBAndBuildsSortedSstFiles) {
   EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), k(4), &v).ok());
 }
 
+// Writes under write-only prefixes skip the map: the last write of a key wins, they merge in
+// key order with the map's writes (in a WriteBatch and in an SST file, where order and one
+// entry per key are required), they are not cached after the commit, and reading them is an
+// error that names the rule.
+TEST_F(OverlayTest, WriteOnlyPrefixesKeepTheLastWriteMergedInKeyOrderAndRefuseReads) {
+  overlay ov(db_.get(), cf(), {}, {"i/", "j/"});
+  ov.put("j/2", "first");
+  ov.put("k/1", "record");
+  ov.put("i/9", "gone");
+  ov.put("j/2", "second");  // the last write of j/2 wins
+  ov.del("i/9");            // a delete after a put: the delete wins
+  ov.put("i/1", "one");
+  ov.put("a/1", "record");
+  EXPECT_EQ(ov.dirty(), 7u);  // two map keys, five writes in the list
+  EXPECT_FALSE(ov.error());
+  rocksdb::WriteBatch wb;
+  EXPECT_EQ(ov.write_to(wb), 5u);  // a/1, i/1, i/9 (delete), j/2, k/1
+  struct order : rocksdb::WriteBatch::Handler {
+    std::vector<std::string> ops;
+    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+      ops.push_back(k.ToString() + "=" + v.ToString());
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& k) override {
+      ops.push_back(k.ToString() + " deleted");
+      return rocksdb::Status::OK();
+    }
+  } h;
+  ASSERT_TRUE(wb.Iterate(&h).ok());
+  EXPECT_EQ(h.ops, (std::vector<std::string>{"a/1=record", "i/1=one", "i/9 deleted", "j/2=second",
+                                             "k/1=record"}));
+  ASSERT_TRUE(db_->Write(rocksdb::WriteOptions(), &wb).ok());
+  const size_t before = ov.bytes();
+  ov.committed(1 << 20);
+  EXPECT_LT(ov.bytes(), before);  // the list is gone; the map's entries stay cached
+  EXPECT_EQ(ov.dirty(), 0u);
+
+  // Reads under a write-only prefix are refused, scans that reach one too; others are fine.
+  EXPECT_EQ(ov.get("k/1").value_or(""), "record");
+  EXPECT_FALSE(ov.error());
+  ov.scan("k/", "k0", [](std::string_view, std::string_view) { return true; });
+  EXPECT_FALSE(ov.error());
+  EXPECT_FALSE(ov.get("j/2"));
+  ASSERT_TRUE(ov.error());
+  EXPECT_NE(ov.error()->find("write-only"), std::string::npos) << *ov.error();
+  ov.discard();
+  ov.scan("a/", "z", [](std::string_view, std::string_view) { return true; });
+  ASSERT_TRUE(ov.error());
+  ov.discard();
+
+  // In a bulk load's SST file: sorted, once per key, no tombstone while complete.
+  overlay bulk(db_.get(), cf(), {}, {"i/"});
+  bulk.set_complete(true);
+  for (int i : {5, 3, 5, 1}) bulk.put("i/" + std::to_string(i), "v" + std::to_string(i));
+  bulk.put("h/1", "record");
+  bulk.del("i/3");
+  rocksdb::SstFileWriter w{rocksdb::EnvOptions(), rocksdb::Options()};
+  const std::string path = (dir_.path() / "bulk.sst").string();
+  ASSERT_TRUE(w.Open(path).ok());
+  size_t n = 0;
+  ASSERT_TRUE(bulk.write_to(w, &n).ok());  // out of order or a repeated key fails here
+  ASSERT_TRUE(w.Finish().ok());
+  EXPECT_EQ(n, 3u);  // h/1, i/1, i/5
+}
+
 }  // namespace
 }  // namespace roms::projections::internal
