@@ -156,6 +156,10 @@ class automation_projection final : public projection {
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
+  // The indexes: only queries (and the rule runner, through them) read them.
+  std::vector<std::string> write_only_prefixes() const override {
+    return {"tk/", "md/", "mr/", "mc/", "ax/", "as/"};
+  }
 };
 
 // The built-in default order-confirmation template as it reads before anyone edits it.
