@@ -100,9 +100,7 @@ std::vector<overlay::sort_item> overlay::sorted_dirty() const {
     v.push_back({head(k, 0), head(k, 8), k, e});
   }
   std::sort(v.begin(), v.end(), [](const sort_item& a, const sort_item& b) {
-    if (a.h0 != b.h0) return a.h0 < b.h0;
-    if (a.h1 != b.h1) return a.h1 < b.h1;
-    return a.key < b.key;
+    return key_less(a.h0, a.h1, a.key, b.h0, b.h1, b.key);
   });
   return v;
 }
@@ -135,7 +133,8 @@ void overlay::blind(std::string_view key, std::optional<std::string> value) {
   if (vsize) std::memcpy(mem + key.size(), value->data(), vsize);
   const std::string_view k(mem, key.size());
   blind_.push_back({key_head(k, 0), key_head(k, 8), mem, value ? mem + key.size() : nullptr,
-                    static_cast<uint32_t>(key.size()), static_cast<uint32_t>(vsize)});
+                    static_cast<uint32_t>(key.size()), static_cast<uint32_t>(vsize),
+                    static_cast<uint32_t>(blind_.size())});
   const size_t cost = key.size() + vsize + sizeof(blind_write);
   blind_bytes_ += cost;
   bytes_ += cost;
@@ -153,30 +152,30 @@ void overlay::clear_blind() {
 }
 
 template <class F>
-void overlay::for_each_pending(F&& f) const {
+void overlay::for_each_pending(F&& f) {
   const std::vector<sort_item> mapped = sorted_dirty();
-  // By key, and in the order written among equal keys (the last one wins).
-  std::vector<uint32_t> listed(blind_.size());
-  for (uint32_t i = 0; i < listed.size(); ++i) listed[i] = i;
-  std::sort(listed.begin(), listed.end(), [this](uint32_t x, uint32_t y) {
-    const blind_write& a = blind_[x];
-    const blind_write& b = blind_[y];
+  // By key, and in the order written among equal keys (the last one wins). The list is sorted
+  // in place: it is cleared at the commit anyway.
+  std::sort(blind_.begin(), blind_.end(), [](const blind_write& a, const blind_write& b) {
     if (a.h0 != b.h0) return a.h0 < b.h0;
     if (a.h1 != b.h1) return a.h1 < b.h1;
-    if (int c = a.k().compare(b.k()); c != 0) return c < 0;
-    return x < y;
+    // Equal heads of keys longer than 16 bytes: their first 16 bytes are equal (key_less).
+    const int c = a.key_size > 16 && b.key_size > 16 ? a.k().substr(16).compare(b.k().substr(16))
+                                                     : a.k().compare(b.k());
+    return c != 0 ? c < 0 : a.seq < b.seq;
   });
+  const std::vector<blind_write>& listed = blind_;
   size_t i = 0, j = 0;
   while (i < mapped.size() || j < listed.size()) {
     // The two sets of keys are disjoint (a key is write-only or not).
-    if (j == listed.size() || (i < mapped.size() && mapped[i].key < blind_[listed[j]].k())) {
+    if (j == listed.size() || (i < mapped.size() && mapped[i].key < listed[j].k())) {
       const entry& e = *mapped[i].e;
       f(mapped[i].key, e.value ? std::optional<std::string_view>(*e.value) : std::nullopt);
       ++i;
     } else {
-      while (j + 1 < listed.size() && blind_[listed[j + 1]].k() == blind_[listed[j]].k())
+      while (j + 1 < listed.size() && listed[j + 1].k() == listed[j].k())
         ++j;  // the last write of the key wins
-      const blind_write& b = blind_[listed[j]];
+      const blind_write& b = listed[j];
       f(b.k(), b.value ? std::optional<std::string_view>(std::string_view(b.value, b.value_size))
                        : std::nullopt);
       ++j;

@@ -164,6 +164,7 @@ class overlay final : public fold_context {
     const char* key;
     const char* value;  // null: a delete
     uint32_t key_size, value_size;
+    uint32_t seq;  // the order written (among writes of one key, the last wins)
     std::string_view k() const { return {key, key_size}; }
   };
   std::vector<std::string> write_only_;
@@ -177,7 +178,16 @@ class overlay final : public fold_context {
   // Every pending write, the map's and the list's, in key order, once per key (the list's
   // last write of a key): f(key, value or nullptr for a delete).
   template <class F>
-  void for_each_pending(F&& f) const;
+  void for_each_pending(F&& f);
+  // Key order for keys whose first 16 bytes are (h0, h1) (key_head).
+  static bool key_less(uint64_t ah0, uint64_t ah1, std::string_view a, uint64_t bh0, uint64_t bh1,
+                       std::string_view b) {
+    if (ah0 != bh0) return ah0 < bh0;
+    if (ah1 != bh1) return ah1 < bh1;
+    // Equal heads of two keys longer than 16 bytes: their first 16 bytes are equal.
+    if (a.size() > 16 && b.size() > 16) return a.substr(16) < b.substr(16);
+    return a < b;
+  }
   void clear_blind();
   size_t bytes_ = 0;
   std::optional<std::string> error_;
