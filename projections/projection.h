@@ -41,6 +41,9 @@ class fold_context {
   virtual ~fold_context() = default;
   // The value of `key` as of the events applied so far (this batch's writes included).
   virtual std::optional<std::string> get(std::string_view key) = 0;
+  // The same without a copy: the view is valid until the next call on this context.
+  virtual std::optional<std::string_view> peek(std::string_view key) = 0;
+  bool contains(std::string_view key) { return peek(key).has_value(); }
   virtual void put(std::string_view key, std::string_view value) = 0;
   virtual void del(std::string_view key) = 0;
   // Calls f(key, value) for keys in [begin, end) in key order, as of the events applied so

@@ -183,14 +183,14 @@ void overlay::for_each_pending(F&& f) {
   }
 }
 
-std::optional<std::string> overlay::get(std::string_view key) {
+overlay::entry* overlay::lookup(std::string_view key) {
   if (!write_only_.empty() && write_only_key(key)) {
     if (!error_) error_ = "read of a write-only key (projection::write_only_prefixes())";
-    return std::nullopt;
+    return nullptr;
   }
   bool created;
   entry& e = slot(key, &created);
-  if (!created || complete_) return e.value;
+  if (!created || complete_) return &e;
   scratch_.Reset();
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), &scratch_);
@@ -198,9 +198,21 @@ std::optional<std::string> overlay::get(std::string_view key) {
     set_value(key, e, scratch_.ToString());
   } else if (!s.IsNotFound()) {
     if (!error_) error_ = "read failed: " + s.ToString();
-    return std::nullopt;  // the entry stays "absent"; the error discards the overlay
+    return nullptr;  // the entry stays "absent"; the error discards the overlay
   }
-  return e.value;
+  return &e;
+}
+
+std::optional<std::string> overlay::get(std::string_view key) {
+  entry* e = lookup(key);
+  if (!e) return std::nullopt;
+  return e->value;
+}
+
+std::optional<std::string_view> overlay::peek(std::string_view key) {
+  entry* e = lookup(key);
+  if (!e || !e->value) return std::nullopt;
+  return std::string_view(*e->value);
 }
 
 void overlay::put(std::string_view key, std::string_view value) {

@@ -60,6 +60,7 @@ class overlay final : public fold_context {
   overlay& operator=(const overlay&) = delete;
 
   std::optional<std::string> get(std::string_view key) override;
+  std::optional<std::string_view> peek(std::string_view key) override;
   void put(std::string_view key, std::string_view value) override;
   void del(std::string_view key) override;
   void scan(std::string_view begin, std::string_view end,
@@ -130,6 +131,9 @@ class overlay final : public fold_context {
   // The entry of `key` for writing (created if needed), marked dirty.
   entry& dirty_slot(std::string_view key);
   void set_value(std::string_view key, entry& e, std::optional<std::string> v);
+  // The entry of `key`, its value read from RocksDB when not held; null after a read error
+  // or for a write-only key (both set error_).
+  entry* lookup(std::string_view key);
   void touch(entry& e);
   void unlink(entry& e);
   void evict(size_t keep_bytes);

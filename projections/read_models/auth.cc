@@ -49,7 +49,7 @@ result_msg<void> auth_projection::apply(const events::stored_event& e, fold_cont
 
   if (type == events::user_created::kType) {
     BOOST_OUTCOME_TRY(auto c, decode_event<events::user_created>(e));
-    if (c.user_id.empty() || ctx.get(key("u", c.user_id))) return success();
+    if (c.user_id.empty() || ctx.contains(key("u", c.user_id))) return success();
     user_record u{c.user_id, c.email, c.role, c.display_name, c.password_hash, false, at, at};
     store(ctx, key("u", u.id), u);
     std::string ek = key("e", u.email);
@@ -71,7 +71,8 @@ result_msg<void> auth_projection::apply(const events::stored_event& e, fold_cont
   } else if (type == events::session_started::kType) {
     BOOST_OUTCOME_TRY(auto c, decode_event<events::session_started>(e));
     if (c.session_id.empty() || c.token_hash.empty()) return success();
-    if (!ctx.get(key("u", c.user_id)) || ctx.get(key("si", c.session_id))) return success();
+    if (!ctx.contains(key("u", c.user_id)) || ctx.contains(key("si", c.session_id)))
+      return success();
     // Garbage-collect the user's sessions that were over by now (deterministic: event time).
     for_each_session(ctx, c.user_id, [&](const session_record& s) {
       if (s.expired(t, s.last_seen_us)) end_session(ctx, s);
@@ -92,7 +93,7 @@ result_msg<void> auth_projection::apply(const events::stored_event& e, fold_cont
     if (auto s = load_session(ctx, c.session_id)) end_session(ctx, *s);
   } else if (type == events::apikey_created::kType) {
     BOOST_OUTCOME_TRY(auto c, decode_event<events::apikey_created>(e));
-    if (c.key_id.empty() || ctx.get(key("k", c.key_id))) return success();
+    if (c.key_id.empty() || ctx.contains(key("k", c.key_id))) return success();
     apikey_record k{c.key_id, c.name, c.scopes, c.prefix, c.key_hash, at, e.event.actor, false, ""};
     store(ctx, key("k", k.id), k);
     if (!k.key_hash.empty()) ctx.put(key("kh", k.key_hash), k.id);

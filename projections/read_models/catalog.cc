@@ -86,7 +86,7 @@ bool catalog_projection::wants(std::string_view t) const {
 result_msg<void> catalog_projection::apply(const events::stored_event& e, fold_context& ctx) {
   const auto& type = e.event.type;
   const std::string at = format_rfc3339(e.event.time);
-  if (!ctx.get("w/main")) store(ctx, "w/main", warehouse_record{"main", "Gudang Utama"});
+  if (!ctx.contains("w/main")) store(ctx, "w/main", warehouse_record{"main", "Gudang Utama"});
 
   if (type == events::product_defined::kType) {
     BOOST_OUTCOME_TRY(auto d, decode_event<events::product_defined>(e));
@@ -137,7 +137,7 @@ result_msg<void> catalog_projection::apply(const events::stored_event& e, fold_c
   } else if (type == events::order_placed::kType) {
     BOOST_OUTCOME_TRY(auto o, decode_event<events::order_placed>(e));
     std::string rk = key("r", o.order_id);
-    if (ctx.get(rk)) return success();
+    if (ctx.contains(rk)) return success();
     reservation r;
     r.warehouse = o.warehouse;
     for (const auto& it : o.items) {

@@ -75,7 +75,7 @@ result_msg<void> conversations_projection::apply(const events::stored_event& e, 
   const std::string at = format_rfc3339(e.event.time);
   if (type == events::conversation_opened::kType) {
     BOOST_OUTCOME_TRY(auto o, decode_event<events::conversation_opened>(e));
-    if (ctx.get(key("c", o.conversation_id))) return success();
+    if (ctx.contains(key("c", o.conversation_id))) return success();
     conversation_record c;
     c.id = o.conversation_id;
     c.customer_id = o.customer_id;
@@ -91,7 +91,7 @@ result_msg<void> conversations_projection::apply(const events::stored_event& e, 
     BOOST_OUTCOME_TRY(auto l, decode_event<events::conversation_message_linked>(e));
     auto c = load<conversation_record>(ctx, key("c", l.conversation_id));
     if (!c) return success();
-    if (ctx.get(key("m", c->id, fixed20(t), l.message_id))) return success();
+    if (ctx.contains(key("m", c->id, fixed20(t), l.message_id))) return success();
     unindex(ctx, *c);
     add_message(ctx, *c, l.message_id, t, at, true, l.preview);
     store(ctx, key("c", c->id), *c);
@@ -101,7 +101,7 @@ result_msg<void> conversations_projection::apply(const events::stored_event& e, 
     if (q.conversation_id.empty()) return success();
     auto c = load<conversation_record>(ctx, key("c", q.conversation_id));
     if (!c) return success();
-    if (ctx.get(key("m", c->id, fixed20(t), q.message_id))) return success();
+    if (ctx.contains(key("m", c->id, fixed20(t), q.message_id))) return success();
     unindex(ctx, *c);
     std::string preview = q.body.size() > 200 ? q.body.substr(0, 200) : q.body;
     while (!preview.empty() && preview.size() < q.body.size() &&

@@ -212,7 +212,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
     });
   } else if (type == events::order_placed::kType) {
     BOOST_OUTCOME_TRY(auto p, decode_event<events::order_placed>(e));
-    if (p.customer_id.empty() || ctx.get(key("o", p.order_id))) return success();
+    if (p.customer_id.empty() || ctx.contains(key("o", p.order_id))) return success();
     customer_order co{p.customer_id, p.total, p.currency, t, true};
     store(ctx, key("o", p.order_id), co);
     ctx.put(key("co", p.customer_id, fixed20(t), p.order_id), "");

@@ -64,7 +64,7 @@ result_msg<void> daily_projection::apply(const events::stored_event& e, fold_con
   } else if (type == events::order_placed::kType) {
     BOOST_OUTCOME_TRY(auto o, decode_event<events::order_placed>(e));
     std::string ok = key("o", o.order_id);
-    if (ctx.get(ok)) return success();
+    if (ctx.contains(ok)) return success();
     order_day od{day_of(e, s), o.total, 0, o.currency == s.currency, false};
     for (const auto& it : o.items) od.items += it.qty;
     store(ctx, ok, od);

@@ -64,7 +64,7 @@ std::string page_newest_first(const read_view& v, const std::string& prefix,
 
 template <class T>
 std::optional<T> load(fold_context& ctx, std::string_view key) {
-  auto v = ctx.get(key);
+  auto v = ctx.peek(key);  // decoded straight from the engine's copy
   if (!v) return std::nullopt;
   return decode_record<T>(*v);  // a stored value we wrote ourselves; cannot fail in practice
 }

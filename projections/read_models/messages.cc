@@ -70,7 +70,7 @@ result_msg<void> fold_queued(const events::stored_event& e, fold_context& ctx,
                              const std::string& at) {
   BOOST_OUTCOME_TRY(auto q, decode_event<events::message_queued>(e));
   std::string k = message_key(q.message_id);
-  if (ctx.get(k)) return success();  // queued twice: the first one stands
+  if (ctx.contains(k)) return success();  // queued twice: the first one stands
   message_record m;
   m.id = q.message_id;
   m.direction = "outbound";
@@ -104,7 +104,7 @@ result_msg<void> fold_received(const events::stored_event& e, fold_context& ctx,
   const int64_t us = to_micros(e.event.time);
   if (!r.customer_id.empty()) bump_last_inbound(ctx, key("li", "c", r.customer_id), us);
   if (!r.from.empty()) bump_last_inbound(ctx, key("li", "p", r.from), us);
-  if (ctx.get(k)) return success();
+  if (ctx.contains(k)) return success();
   message_record m;
   m.id = r.message_id;
   m.direction = "inbound";

@@ -41,7 +41,7 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
   if (e.event.type == events::order_placed::kType) {
     BOOST_OUTCOME_TRY(auto p, decode_event<events::order_placed>(e));
     std::string ok = key("o", p.order_id);
-    if (ctx.get(ok)) return success();  // placed twice: the first one stands
+    if (ctx.contains(ok)) return success();  // placed twice: the first one stands
     order_record o;
     o.id = p.order_id;
     o.external_id = p.external_id;

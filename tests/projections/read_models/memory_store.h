@@ -17,6 +17,11 @@ class memory_store final : public projections::fold_context, public projections:
     if (it == m_.end()) return std::nullopt;
     return it->second;
   }
+  std::optional<std::string_view> peek(std::string_view key) override {
+    auto it = m_.find(std::string(key));
+    if (it == m_.end()) return std::nullopt;
+    return std::string_view(it->second);
+  }
   std::optional<std::string> get(std::string_view key) const override {
     auto it = m_.find(std::string(key));
     if (it == m_.end()) return std::nullopt;
