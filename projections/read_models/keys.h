@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -10,9 +9,10 @@ namespace roms::projections {
 
 // 20-digit zero-padded decimal of a non-negative number ("00000000001732417380").
 inline std::string fixed20(int64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(v < 0 ? 0 : v));
-  return buf;
+  std::string out(20, '0');
+  auto u = static_cast<uint64_t>(v < 0 ? 0 : v);
+  for (size_t i = 20; u != 0 && i > 0; u /= 10) out[--i] = static_cast<char>('0' + u % 10);
+  return out;
 }
 
 // The smallest key greater than every key starting with `prefix`.
@@ -32,6 +32,7 @@ inline std::string prefix_end(std::string_view prefix) {
 template <class... P>
 std::string key(const P&... parts) {
   std::string k;
+  k.reserve((std::string_view(parts).size() + ...) + sizeof...(parts));  // one allocation
   ((k.append(std::string_view(parts)), k.push_back('/')), ...);
   k.pop_back();
   return k;

@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <random>
 
 #include "events/types.h"
 #include "projections/read_models.h"
+#include "projections/read_models/keys.h"
 #include "tests/projections/read_models/memory_store.h"
 
 namespace roms::projections {
@@ -72,6 +74,18 @@ events::customer_registered customer(std::string id, std::string phone, std::str
 }
 
 // ---------------------------------------------------------------- orders
+
+// Key helpers: fixed-width numbers sort as strings; key() joins its parts with '/'.
+TEST(ReadModelKeys, FixedWidthNumbersAndJoinedParts) {
+  EXPECT_EQ(fixed20(0), "00000000000000000000");
+  EXPECT_EQ(fixed20(1732417380), "00000000001732417380");
+  EXPECT_EQ(fixed20(INT64_MAX), "09223372036854775807");
+  EXPECT_EQ(fixed20(-5), "00000000000000000000");  // negatives clamp to 0
+  EXPECT_LT(fixed20(9), fixed20(10));
+  EXPECT_EQ(key("s", "pending", fixed20(7), "ord_1"), "s/pending/00000000000000000007/ord_1");
+  EXPECT_EQ(key("o"), "o");
+  EXPECT_EQ(prefix_end("s/"), "s0");
+}
 
 TEST(OrdersReadModel, ListsNewestFirstAndFollowsStatus) {
   sequence s;
