@@ -112,6 +112,7 @@ void overlay::set_value(std::string_view key, entry& e, std::optional<std::strin
 }
 
 bool overlay::write_only_key(std::string_view key) const {
+  if (!key.empty() && !write_only_first_[static_cast<unsigned char>(key[0])]) return false;
   for (const auto& p : write_only_)
     if (key.starts_with(p)) return true;
   return false;
@@ -173,7 +174,11 @@ void overlay::for_each_pending(F&& f) {
       f(mapped[i].key, e.value ? std::optional<std::string_view>(*e.value) : std::nullopt);
       ++i;
     } else {
-      while (j + 1 < listed.size() && listed[j + 1].k() == listed[j].k())
+      auto same = [](const blind_write& x, const blind_write& y) {  // heads first: cheap
+        return x.h0 == y.h0 && x.h1 == y.h1 && x.key_size == y.key_size &&
+               (x.key_size <= 16 || x.k().substr(16) == y.k().substr(16));
+      };
+      while (j + 1 < listed.size() && same(listed[j + 1], listed[j]))
         ++j;  // the last write of the key wins
       const blind_write& b = listed[j];
       f(b.k(), b.value ? std::optional<std::string_view>(std::string_view(b.value, b.value_size))

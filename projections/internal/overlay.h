@@ -27,6 +27,7 @@
 // cached, so the cache holds only what folds read. A read under those prefixes is an error.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory_resource>
@@ -54,6 +55,13 @@ class overlay final : public fold_context {
         cf_(cf),
         scanned_(std::move(scanned_prefixes)),
         write_only_(std::move(write_only_prefixes)) {
+    for (const auto& p : write_only_) {
+      if (p.empty()) {
+        write_only_first_.set();  // everything
+      } else {
+        write_only_first_.set(static_cast<unsigned char>(p[0]));
+      }
+    }
     lru_.prev = lru_.next = &lru_;
   }
   overlay(const overlay&) = delete;  // the LRU list points into itself
@@ -172,6 +180,7 @@ class overlay final : public fold_context {
     std::string_view k() const { return {key, key_size}; }
   };
   std::vector<std::string> write_only_;
+  std::bitset<256> write_only_first_;  // first bytes of write_only_: most keys miss at once
   std::vector<blind_write> blind_;
   std::pmr::monotonic_buffer_resource blind_arena_{256 << 10};
   size_t blind_bytes_ = 0;
