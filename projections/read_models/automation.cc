@@ -267,7 +267,8 @@ result_msg<void> fold_alert_resolved(const events::stored_event& e, fold_context
 // ---------------------------------------------------------------- sales, switches
 
 result_msg<void> fold_order_placed(const events::stored_event& e, fold_context& ctx) {
-  BOOST_OUTCOME_TRY(auto o, decode_event<events::order_placed>(e));
+  BOOST_OUTCOME_TRY(auto o_ref, decode_shared<events::order_placed>(e));
+  const events::order_placed& o = *o_ref;
   order_sales s;
   s.day = utc_day(to_micros(e.event.time));
   for (const auto& i : o.items) {
@@ -280,7 +281,8 @@ result_msg<void> fold_order_placed(const events::stored_event& e, fold_context& 
 }
 
 result_msg<void> fold_order_status(const events::stored_event& e, fold_context& ctx) {
-  BOOST_OUTCOME_TRY(auto c, decode_event<events::order_status_changed>(e));
+  BOOST_OUTCOME_TRY(auto c_ref, decode_shared<events::order_status_changed>(e));
+  const events::order_status_changed& c = *c_ref;
   if (c.to != "cancelled") return success();
   std::string k = key("so", c.order_id);
   auto s = load<order_sales>(ctx, k);

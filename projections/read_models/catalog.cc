@@ -135,7 +135,8 @@ result_msg<void> catalog_projection::apply(const events::stored_event& e, fold_c
     move_stock(ctx, t.product_id, t.from, -t.qty, 0, at);
     move_stock(ctx, t.product_id, t.to, t.qty, 0, at);
   } else if (type == events::order_placed::kType) {
-    BOOST_OUTCOME_TRY(auto o, decode_event<events::order_placed>(e));
+    BOOST_OUTCOME_TRY(auto o_ref, decode_shared<events::order_placed>(e));
+    const events::order_placed& o = *o_ref;
     std::string rk = key("r", o.order_id);
     if (ctx.contains(rk)) return success();
     reservation r;
@@ -147,7 +148,8 @@ result_msg<void> catalog_projection::apply(const events::stored_event& e, fold_c
     }
     store(ctx, rk, r);
   } else if (type == events::order_status_changed::kType) {
-    BOOST_OUTCOME_TRY(auto s, decode_event<events::order_status_changed>(e));
+    BOOST_OUTCOME_TRY(auto s_ref, decode_shared<events::order_status_changed>(e));
+    const events::order_status_changed& s = *s_ref;
     std::string rk = key("r", s.order_id);
     auto r = load<reservation>(ctx, rk);
     if (!r || r->state != "reserved") return success();

@@ -211,7 +211,8 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
       if (u.province) c.province = *u.province;
     });
   } else if (type == events::order_placed::kType) {
-    BOOST_OUTCOME_TRY(auto p, decode_event<events::order_placed>(e));
+    BOOST_OUTCOME_TRY(auto p_ref, decode_shared<events::order_placed>(e));
+    const events::order_placed& p = *p_ref;
     if (p.customer_id.empty() || ctx.contains(key("o", p.order_id))) return success();
     customer_order co{p.customer_id, p.total, p.currency, t, true};
     store(ctx, key("o", p.order_id), co);
@@ -234,7 +235,8 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
       extend_order_span(c, t);
     });
   } else if (type == events::order_status_changed::kType) {
-    BOOST_OUTCOME_TRY(auto s, decode_event<events::order_status_changed>(e));
+    BOOST_OUTCOME_TRY(auto s_ref, decode_shared<events::order_status_changed>(e));
+    const events::order_status_changed& s = *s_ref;
     if (s.to != "cancelled") return success();
     std::string ok = key("o", s.order_id);
     auto co = load<customer_order>(ctx, ok);

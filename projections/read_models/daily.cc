@@ -62,7 +62,8 @@ result_msg<void> daily_projection::apply(const events::stored_event& e, fold_con
   } else if (type == events::customer_registered::kType) {
     update_day(ctx, day_of(e, s), [](daily_record& d) { d.new_customers += 1; });
   } else if (type == events::order_placed::kType) {
-    BOOST_OUTCOME_TRY(auto o, decode_event<events::order_placed>(e));
+    BOOST_OUTCOME_TRY(auto o_ref, decode_shared<events::order_placed>(e));
+    const events::order_placed& o = *o_ref;
     std::string ok = key("o", o.order_id);
     if (ctx.contains(ok)) return success();
     order_day od{day_of(e, s), o.total, 0, o.currency == s.currency, false};
@@ -74,7 +75,8 @@ result_msg<void> daily_projection::apply(const events::stored_event& e, fold_con
       if (od.counts_revenue) d.revenue += od.total;
     });
   } else if (type == events::order_status_changed::kType) {
-    BOOST_OUTCOME_TRY(auto c, decode_event<events::order_status_changed>(e));
+    BOOST_OUTCOME_TRY(auto c_ref, decode_shared<events::order_status_changed>(e));
+    const events::order_status_changed& c = *c_ref;
     if (c.to != "cancelled") return success();
     std::string ok = key("o", c.order_id);
     auto od = load<order_day>(ctx, ok);

@@ -87,6 +87,22 @@ template <class T>
 inline constexpr bool kSharedPayload = std::is_same_v<T, events::order_placed> ||
                                        std::is_same_v<T, events::order_status_changed>;
 
+// A decoded payload that is either the batch's shared copy (payload_memo) or the caller's own:
+// read it through * and ->. No copy of the shared one (an order.placed with its items and
+// customer, read by five read models).
+template <class T>
+class payload_ref {
+ public:
+  explicit payload_ref(const T* shared) : shared_(shared) {}
+  explicit payload_ref(T own) : own_(std::move(own)) {}
+  const T& operator*() const { return shared_ ? *shared_ : *own_; }
+  const T* operator->() const { return &**this; }
+
+ private:
+  const T* shared_ = nullptr;
+  std::optional<T> own_;
+};
+
 // Decodes the payload of `e` as T; the error names the event's position and type.
 template <class T>
 result_msg<T> decode_event(const events::stored_event& e) {
@@ -105,6 +121,31 @@ result_msg<T> decode_event(const events::stored_event& e) {
     return own;  // offer() left it as it was
   }
   return r;
+}
+
+}  // namespace roms::projections
+
+namespace roms::projections {
+
+// decode_event() for the payload types several read models decode (kSharedPayload): the
+// batch's shared copy when there is one, without copying it.
+template <class T>
+result_msg<payload_ref<T>> decode_shared(const events::stored_event& e) {
+  static_assert(kSharedPayload<T>);
+  payload_memo* memo = payload_memo::current();
+  if (memo) {
+    if (const T* p = memo->find<T>(e)) return payload_ref<T>(p);
+  }
+  auto r = events::decode_payload<T>(e.event.payload);
+  if (!r) {
+    return error_info{r.error().code, "event at " + events::to_string(e.position, false) + " (" +
+                                          e.event.type + "): " + r.error().message};
+  }
+  T own = std::move(r).value();
+  if (memo) {
+    if (const T* p = memo->offer<T>(e, std::move(own))) return payload_ref<T>(p);
+  }
+  return payload_ref<T>(std::move(own));  // offer() left it as it was
 }
 
 }  // namespace roms::projections

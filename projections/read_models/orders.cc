@@ -39,7 +39,8 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
   te.actor = e.event.actor;
 
   if (e.event.type == events::order_placed::kType) {
-    BOOST_OUTCOME_TRY(auto p, decode_event<events::order_placed>(e));
+    BOOST_OUTCOME_TRY(auto p_ref, decode_shared<events::order_placed>(e));
+    const events::order_placed& p = *p_ref;
     std::string ok = key("o", p.order_id);
     if (ctx.contains(ok)) return success();  // placed twice: the first one stands
     order_record o;
@@ -71,7 +72,8 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
     return success();
   }
 
-  BOOST_OUTCOME_TRY(auto c, decode_event<events::order_status_changed>(e));
+  BOOST_OUTCOME_TRY(auto c_ref, decode_shared<events::order_status_changed>(e));
+  const events::order_status_changed& c = *c_ref;
   std::string ok = key("o", c.order_id);
   auto o = load<order_record>(ctx, ok);
   if (!o) return success();  // unknown order (an ops-appended event): nothing to fold into
