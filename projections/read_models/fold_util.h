@@ -103,24 +103,24 @@ class payload_ref {
   std::optional<T> own_;
 };
 
-// Decodes the payload of `e` as T; the error names the event's position and type.
+namespace fold_detail {
 template <class T>
-result_msg<T> decode_event(const events::stored_event& e) {
-  payload_memo* memo = kSharedPayload<T> ? payload_memo::current() : nullptr;
-  if (memo) {
-    if (const T* p = memo->find<T>(e)) return *p;
-  }
+result_msg<T> parse_payload(const events::stored_event& e) {
   auto r = events::decode_payload<T>(e.event.payload);
   if (!r) {
     return error_info{r.error().code, "event at " + events::to_string(e.position, false) + " (" +
                                           e.event.type + "): " + r.error().message};
   }
-  if (memo) {
-    T own = std::move(r).value();
-    if (const T* p = memo->offer<T>(e, std::move(own))) return *p;
-    return own;  // offer() left it as it was
-  }
   return r;
+}
+}  // namespace fold_detail
+
+// Decodes the payload of `e` as T; the error names the event's position and type. (The shared
+// payload types go through decode_shared().)
+template <class T>
+result_msg<T> decode_event(const events::stored_event& e) {
+  static_assert(!kSharedPayload<T>, "use decode_shared(): the batch decodes it once");
+  return fold_detail::parse_payload<T>(e);
 }
 
 }  // namespace roms::projections
@@ -136,12 +136,7 @@ result_msg<payload_ref<T>> decode_shared(const events::stored_event& e) {
   if (memo) {
     if (const T* p = memo->find<T>(e)) return payload_ref<T>(p);
   }
-  auto r = events::decode_payload<T>(e.event.payload);
-  if (!r) {
-    return error_info{r.error().code, "event at " + events::to_string(e.position, false) + " (" +
-                                          e.event.type + "): " + r.error().message};
-  }
-  T own = std::move(r).value();
+  BOOST_OUTCOME_TRY(T own, fold_detail::parse_payload<T>(e));
   if (memo) {
     if (const T* p = memo->offer<T>(e, std::move(own))) return payload_ref<T>(p);
   }

@@ -1,4 +1,4 @@
-// Payloads decoded once per fold batch (projections/payload_memo.h) and decode_event()'s use
+// Payloads decoded once per fold batch (projections/payload_memo.h) and decode_shared()'s use
 // of it (read_models/fold_util.h).
 #include "projections/payload_memo.h"
 
@@ -60,27 +60,29 @@ TEST(PayloadMemo, KeepsTheFirstValueOfferedPerEventAndOnlyForItsBatch) {
   EXPECT_EQ(m.find<events::order_status_changed>(evs[1]), nullptr);
 }
 
-TEST(PayloadMemo, DecodeEventParsesASharedPayloadOnceWhileAMemoIsInstalled) {
+TEST(PayloadMemo, DecodeSharedParsesOnceAndHandsOutTheSharedCopyWhileAMemoIsInstalled) {
   std::vector<events::stored_event> evs{status_event(0, "o1", "shipped")};
   payload_memo m(evs);
   EXPECT_EQ(payload_memo::current(), nullptr);
   {
     payload_memo::scope use(&m);
     EXPECT_EQ(payload_memo::current(), &m);
-    auto first = decode_event<events::order_status_changed>(evs[0]);
+    auto first = decode_shared<events::order_status_changed>(evs[0]);
     ASSERT_TRUE(first);
-    EXPECT_EQ(first.value().to, "shipped");
+    EXPECT_EQ(first.value()->to, "shipped");
     const auto* kept = m.find<events::order_status_changed>(evs[0]);
     ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(&*first.value(), kept);  // the shared copy itself, not a copy of it
     // The memo answers from now on: a payload changed behind it is not parsed again.
     evs[0].event.payload = "{not json";
-    auto second = decode_event<events::order_status_changed>(evs[0]);
+    auto second = decode_shared<events::order_status_changed>(evs[0]);
     ASSERT_TRUE(second);
-    EXPECT_EQ(second.value().order_id, "o1");
+    EXPECT_EQ(second.value()->order_id, "o1");
+    EXPECT_EQ(&*second.value(), kept);
   }
   EXPECT_EQ(payload_memo::current(), nullptr);
   // Without a memo the event is parsed (and the broken payload is an error naming it).
-  auto third = decode_event<events::order_status_changed>(evs[0]);
+  auto third = decode_shared<events::order_status_changed>(evs[0]);
   ASSERT_FALSE(third);
   EXPECT_NE(third.error().message.find("order.status_changed"), std::string::npos);
 }
@@ -95,10 +97,10 @@ TEST(PayloadMemo, ConcurrentDecodersAgreeOnOneValue) {
     ts.emplace_back([&, t] {
       payload_memo::scope use(&m);
       for (const auto& e : evs) {
-        auto r = decode_event<events::order_status_changed>(e);
+        auto r = decode_shared<events::order_status_changed>(e);
         ASSERT_TRUE(r);
-        ASSERT_EQ(r.value().order_id, "o" + std::to_string(e.position.offset));
-        seen[t].push_back(m.find<events::order_status_changed>(e));
+        ASSERT_EQ(r.value()->order_id, "o" + std::to_string(e.position.offset));
+        seen[t].push_back(&*r.value());
       }
     });
   }
