@@ -85,7 +85,10 @@ bool catalog_projection::wants(std::string_view t) const {
 
 result_msg<void> catalog_projection::apply(const events::stored_event& e, fold_context& ctx) {
   const auto& type = e.event.type;
-  const std::string at = format_rfc3339(e.event.time);
+  // Product and stock events stamp updated_at; order events (most of them) do not.
+  const bool stamps =
+      type != events::order_placed::kType && type != events::order_status_changed::kType;
+  const std::string at = stamps ? format_rfc3339(e.event.time) : std::string();
   if (!ctx.contains("w/main")) store(ctx, "w/main", warehouse_record{"main", "Gudang Utama"});
 
   if (type == events::product_defined::kType) {
