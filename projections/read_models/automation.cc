@@ -33,17 +33,6 @@ struct order_sales {
 
 int64_t utc_day(int64_t us) { return us >= 0 ? us / kDayUs : (us - kDayUs + 1) / kDayUs; }
 
-int64_t parse_i64(std::string_view s) {
-  int64_t n = 0;
-  std::from_chars(s.data(), s.data() + s.size(), n);
-  return n;
-}
-
-int64_t load_int(fold_context& ctx, std::string_view k) {
-  auto v = ctx.get(k);
-  return v ? parse_i64(*v) : 0;
-}
-
 void add_int(fold_context& ctx, std::string_view k, int64_t delta) {
   int64_t n = load_int(ctx, k) + delta;
   if (n == 0) {

@@ -38,10 +38,7 @@ shop_settings load_settings(fold_context& ctx) {
   return s;
 }
 
-int64_t load_now(fold_context& ctx) {
-  auto v = ctx.get("meta/now");
-  return v ? std::stoll(*v) : 0;
-}
+int64_t load_now(fold_context& ctx) { return load_int(ctx, "meta/now"); }
 
 // Segments and the next due time for `c` at `now`.
 void evaluate(customer_record& c, const shop_settings& s, int64_t now) {
@@ -280,8 +277,8 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
     // the tombstones of every entry earlier ticks moved (at 10M events that walk dominated).
     // The marker is the latest tick *time*, not `now`: a max over the ticks, so it is the same
     // whatever order partitions interleave in (the digest must not depend on it).
-    auto done = ctx.get("meta/due_done");
-    const int64_t done_us = done ? std::stoll(*done) : -1;
+    auto done = ctx.peek("meta/due_done");
+    const int64_t done_us = done ? parse_i64(*done) : -1;
     std::vector<std::string> due;
     ctx.scan("due/" + fixed20(done_us + 1), "due/" + fixed20(now + 1),
              [&](std::string_view k, std::string_view) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <optional>
 #include <string>
@@ -67,6 +68,19 @@ std::optional<T> load(fold_context& ctx, std::string_view key) {
   auto v = ctx.peek(key);  // decoded straight from the engine's copy
   if (!v) return std::nullopt;
   return decode_record<T>(*v);  // a stored value we wrote ourselves; cannot fail in practice
+}
+
+// A decimal integer as the read models store counters and times ("" or garbage reads as 0).
+inline int64_t parse_i64(std::string_view s) {
+  int64_t n = 0;
+  std::from_chars(s.data(), s.data() + s.size(), n);
+  return n;
+}
+
+// The decimal integer stored at `key`, 0 when absent.
+inline int64_t load_int(fold_context& ctx, std::string_view key) {
+  auto v = ctx.peek(key);
+  return v ? parse_i64(*v) : 0;
 }
 
 template <class T>

@@ -21,11 +21,6 @@ int rank(std::string_view status) {
   return -1;  // failed, received
 }
 
-int64_t parse_i64(std::string_view s) {
-  int64_t n = 0;
-  std::from_chars(s.data(), s.data() + s.size(), n);
-  return n;
-}
 
 std::string message_key(std::string_view id) { return key("m", id); }
 
@@ -55,7 +50,7 @@ void index_gateway_id(fold_context& ctx, message_record& m, std::string_view gat
 }
 
 void bump_last_inbound(fold_context& ctx, std::string_view k, int64_t us) {
-  auto cur = ctx.get(k);
+  auto cur = ctx.peek(k);
   if (cur && parse_i64(*cur) >= us) return;
   ctx.put(k, std::to_string(us));
 }

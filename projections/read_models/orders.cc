@@ -17,9 +17,7 @@ namespace {
 
 void bump(fold_context& ctx, std::string_view status, int64_t d) {
   std::string k = key("n", status);
-  auto v = ctx.get(k);
-  int64_t n = v ? std::stoll(*v) : 0;
-  ctx.put(k, std::to_string(n + d));
+  ctx.put(k, std::to_string(load_int(ctx, k) + d));
 }
 
 void index_put(fold_context& ctx, const order_record& o) {
