@@ -85,11 +85,11 @@ result_msg<void> write_model::apply_logged(const events::envelope& e) {
   return success();
 }
 
-std::string write_model::stock_key(std::string_view pid, std::string_view wh) {
+std::string write_model::pair_key(std::string_view a, std::string_view b) {
   std::string k;
-  k.reserve(pid.size() + 1 + wh.size());
-  k.append(pid).push_back('\0');
-  k.append(wh);
+  k.reserve(a.size() + 1 + b.size());
+  k.append(a).push_back('\0');
+  k.append(b);
   return k;
 }
 
@@ -133,7 +133,7 @@ uint32_t write_model::status_number(std::string_view status) {
 void write_model::move_stock(std::string_view pid, std::string_view wh, int64_t on_hand,
                              int64_t reserved) {
   if (pid.empty()) return;  // unknown SKU: nothing to count
-  std::string k = stock_key(pid, wh);
+  std::string k = pair_key(pid, wh);
   auto it = stock_.find(k);
   if (it == stock_.end()) it = stock_.emplace(std::move(k), stock_entry{}).first;
   it->second.on_hand += on_hand;
@@ -208,7 +208,7 @@ void write_model::on(const events::order_placed& o) {
   const uint32_t n = order_ids_.intern(arena_, o.order_id, &added);
   if (!added) return;
   orders_.push_back(order_row{kNone, 0});
-  if (!o.external_id.empty()) upsert(external_ids_, stock_key(o.channel, o.external_id), n);
+  if (!o.external_id.empty()) upsert(external_ids_, pair_key(o.channel, o.external_id), n);
   if (!o.idempotency_key.empty())
     upsert(idempotency_, o.idempotency_key, idempotency_entry{n, arena_.copy(o.request_hash)});
   reservation r;
@@ -221,7 +221,8 @@ void write_model::on(const events::order_placed& o) {
   reservations_.emplace(n, std::move(r));
   if (!o.customer_id.empty()) {
     const uint32_t c = customer(o.customer_id);
-    if (customer_phone_[c].empty()) set_phone(o.customer_id, o.customer.phone);  // "if (c.phone.empty()) c.phone = …"
+    // The read model's "if (c.phone.empty()) c.phone = …".
+    if (customer_phone_[c].empty()) set_phone(o.customer_id, o.customer.phone);
     orders_[n].customer = c;
   }
 }
@@ -237,7 +238,8 @@ void write_model::on(const events::order_status_changed& s) {
   if (!to) return;
   const std::string_view wh = warehouse_ids_.name(r->second.warehouse);
   if (*to == order_status::cancelled) {
-    for (const auto& it : r->second.items) move_stock(product_ids_.name(it.product), wh, 0, -it.qty);
+    for (const auto& it : r->second.items)
+      move_stock(product_ids_.name(it.product), wh, 0, -it.qty);
   } else if (is_shipped_or_later(*to)) {
     for (const auto& it : r->second.items)
       move_stock(product_ids_.name(it.product), wh, -it.qty, -it.qty);
@@ -293,7 +295,7 @@ std::optional<std::string> write_model::product_id_by_sku(std::string_view sku) 
 }
 
 int64_t write_model::available(std::string_view pid, std::string_view wh) {
-  auto it = stock_.find(stock_key(pid, wh));
+  auto it = stock_.find(pair_key(pid, wh));
   return it == stock_.end() ? 0 : it->second.on_hand - it->second.reserved;
 }
 
@@ -320,7 +322,7 @@ std::optional<order_state> write_model::order(std::string_view id) {
 
 std::optional<std::string> write_model::order_by_external_id(std::string_view ch,
                                                              std::string_view ext) {
-  auto it = external_ids_.find(stock_key(ch, ext));
+  auto it = external_ids_.find(pair_key(ch, ext));
   if (it == external_ids_.end()) return std::nullopt;
   return std::string(order_ids_.name(it->second));
 }

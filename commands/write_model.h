@@ -163,7 +163,8 @@ class write_model final : public decision_state {
       m.emplace(key_in_arena ? key : arena_.copy(key), v);
     }
   }
-  static std::string stock_key(std::string_view pid, std::string_view wh);
+  // "<a>\0<b>": the stock key (product, warehouse) and the external-id key (channel, id).
+  static std::string pair_key(std::string_view a, std::string_view b);
   void move_stock(std::string_view pid, std::string_view wh, int64_t on_hand, int64_t reserved);
   uint32_t customer(std::string_view id);     // its number, created (no phone) if new
   void set_phone(std::string_view id, const std::string& phone);
