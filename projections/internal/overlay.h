@@ -189,7 +189,7 @@ class overlay final : public fold_context {
   bool reaches_write_only(std::string_view begin, std::string_view end) const;
   void blind(std::string_view key, std::optional<std::string> value);
   // Every pending write, the map's and the list's, in key order, once per key (the list's
-  // last write of a key): f(key, value or nullptr for a delete).
+  // last write of a key): f(key, the value, or nullopt for a delete).
   template <class F>
   void for_each_pending(F&& f);
   // Key order for keys whose first 16 bytes are (h0, h1) (key_head).

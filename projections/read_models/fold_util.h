@@ -137,10 +137,6 @@ result_msg<T> decode_event(const events::stored_event& e) {
   return fold_detail::parse_payload<T>(e);
 }
 
-}  // namespace roms::projections
-
-namespace roms::projections {
-
 // decode_event() for the payload types several read models decode (kSharedPayload): the
 // batch's shared copy when there is one, without copying it.
 template <class T>

@@ -44,6 +44,7 @@ type View = 'unassigned' | 'mine' | 'all';
 
 // Messages per page of a chat: the newest page first, "load older" for the ones before.
 const CHAT_PAGE = 50;
+const NO_MESSAGES: Message[] = []; // one array, so memoised views do not recompute per render
 
 interface Template {
   id: string;
@@ -176,7 +177,7 @@ function ChatAndPanel(props: { id: string; conv?: Conversation; admin: boolean; 
   const [older, setOlder] = useState<{ id: string; items: Message[]; cursor: string; loading: boolean; error: unknown }>({ id: '', items: [], cursor: '', loading: false, error: null });
   useLive(['message.', 'conversation.'], () => void msgs.reload(), 120);
   const newest = msgs.data?.id === props.id ? itemsOf<Message>(msgs.data.data) : [];
-  const olderHere = older.id === props.id ? older : { id: props.id, items: [], cursor: '', loading: false, error: null };
+  const olderHere = older.id === props.id ? older : { id: props.id, items: NO_MESSAGES, cursor: '', loading: false, error: null };
   const olderCursor = olderHere.items.length > 0 ? olderHere.cursor : msgs.data?.id === props.id ? nextCursorOf(msgs.data.data) : '';
   const messages = useMemo(() => mergeMessages(combinePages(olderHere.items, newest), local), [olderHere.items, msgs.data, local]);
   async function loadOlder() {
