@@ -82,10 +82,48 @@ bool overlay::covered(std::string_view begin, std::string_view end) const {
 }
 
 uint64_t overlay::key_head(std::string_view k, size_t at) {
+  if (at + 8 <= k.size()) {
+    uint64_t h;
+    std::memcpy(&h, k.data() + at, 8);
+    return __builtin_bswap64(h);  // big-endian: integer order is byte order
+  }
   uint64_t h = 0;
   for (size_t i = at; i < at + 8; ++i)
     h = (h << 8) | (i < k.size() ? static_cast<unsigned char>(k[i]) : 0u);
   return h;
+}
+
+template <class T, class Tie>
+void overlay::sort_by_key(T* first, T* last, size_t off, const Tie& tie) {
+  if (last - first < 2) return;
+  // How much of the key lies in this digit: 0-16 bytes, or 17 for "continues past it". With
+  // the zero padding of key_head() it orders a key before its own extensions.
+  auto rest = [off](const T& x) -> size_t { return std::min<size_t>(x.k().size() - off, 17); };
+  if (off > 0) {
+    for (T* p = first; p != last; ++p) {
+      p->h0 = key_head(p->k(), off);
+      p->h1 = key_head(p->k(), off + 8);
+    }
+  }
+  std::sort(first, last, [&](const T& a, const T& b) {
+    if (a.h0 != b.h0) return a.h0 < b.h0;
+    if (a.h1 != b.h1) return a.h1 < b.h1;
+    const size_t ra = rest(a), rb = rest(b);
+    if (ra != rb) return ra < rb;
+    return ra <= 16 && tie(a, b);  // equal keys; longer ones are ordered by the next digit
+  });
+  for (T* r = first; r != last;) {
+    T* s = r + 1;
+    while (s != last && s->h0 == r->h0 && s->h1 == r->h1 && rest(*s) == rest(*r)) ++s;
+    if (s - r > 1) {
+      if (rest(*r) == 17) {
+        sort_by_key(r, s, off + 16, tie);
+      } else if constexpr (requires { r->dup; }) {
+        for (T* p = r + 1; p != s; ++p) p->dup = true;
+      }
+    }
+    r = s;
+  }
 }
 
 std::vector<overlay::sort_item> overlay::sorted_dirty() const {
@@ -99,9 +137,16 @@ std::vector<overlay::sort_item> overlay::sorted_dirty() const {
     std::string_view k = e->key();
     v.push_back({head(k, 0), head(k, 8), k, e});
   }
-  std::sort(v.begin(), v.end(), [](const sort_item& a, const sort_item& b) {
-    return key_less(a.h0, a.h1, a.key, b.h0, b.h1, b.key);
+  // Keys are unique here: no tie.
+  sort_by_key(v.data(), v.data() + v.size(), 0, [](const sort_item&, const sort_item&) {
+    return false;
   });
+  // The merge in for_each_pending() compares by the first 16 bytes: deeper passes of the sort
+  // left other digits in some items.
+  for (auto& it : v) {
+    it.h0 = head(it.key, 0);
+    it.h1 = head(it.key, 8);
+  }
   return v;
 }
 
@@ -136,6 +181,7 @@ void overlay::blind(std::string_view key, std::optional<std::string> value) {
   blind_.push_back({key_head(k, 0), key_head(k, 8), mem, value ? mem + key.size() : nullptr,
                     static_cast<uint32_t>(key.size()), static_cast<uint32_t>(vsize),
                     static_cast<uint32_t>(blind_.size())});
+  blind_sorted_ = false;
   const size_t cost = key.size() + vsize + sizeof(blind_write);
   blind_bytes_ += cost;
   bytes_ += cost;
@@ -144,6 +190,7 @@ void overlay::blind(std::string_view key, std::optional<std::string> value) {
 void overlay::clear_blind() {
   bytes_ -= blind_bytes_;
   blind_bytes_ = 0;
+  blind_sorted_ = false;
   if (blind_.capacity() > (64u << 10)) {
     std::vector<blind_write>().swap(blind_);  // a bulk load's list: give the memory back
   } else {
@@ -157,29 +204,27 @@ void overlay::for_each_pending(F&& f) {
   const std::vector<sort_item> mapped = sorted_dirty();
   // By key, and in the order written among equal keys (the last one wins). The list is sorted
   // in place: it is cleared at the commit anyway.
-  std::sort(blind_.begin(), blind_.end(), [](const blind_write& a, const blind_write& b) {
-    if (a.h0 != b.h0) return a.h0 < b.h0;
-    if (a.h1 != b.h1) return a.h1 < b.h1;
-    // Equal heads of keys longer than 16 bytes: their first 16 bytes are equal (key_less).
-    const int c = a.key_size > 16 && b.key_size > 16 ? a.k().substr(16).compare(b.k().substr(16))
-                                                     : a.k().compare(b.k());
-    return c != 0 ? c < 0 : a.seq < b.seq;
-  });
+  if (!blind_sorted_) {
+    sort_by_key(blind_.data(), blind_.data() + blind_.size(), 0,
+                [](const blind_write& a, const blind_write& b) { return a.seq < b.seq; });
+    blind_sorted_ = true;
+  }
   const std::vector<blind_write>& listed = blind_;
   size_t i = 0, j = 0;
   while (i < mapped.size() || j < listed.size()) {
     // The two sets of keys are disjoint (a key is write-only or not).
-    if (j == listed.size() || (i < mapped.size() && mapped[i].key < listed[j].k())) {
+    bool map_first = j == listed.size();
+    if (!map_first && i < mapped.size()) {
+      const std::string_view lk = listed[j].k();
+      map_first = key_less(mapped[i].h0, mapped[i].h1, mapped[i].key, key_head(lk, 0),
+                           key_head(lk, 8), lk);
+    }
+    if (map_first) {
       const entry& e = *mapped[i].e;
       f(mapped[i].key, e.value ? std::optional<std::string_view>(*e.value) : std::nullopt);
       ++i;
     } else {
-      auto same = [](const blind_write& x, const blind_write& y) {  // heads first: cheap
-        return x.h0 == y.h0 && x.h1 == y.h1 && x.key_size == y.key_size &&
-               (x.key_size <= 16 || x.k().substr(16) == y.k().substr(16));
-      };
-      while (j + 1 < listed.size() && same(listed[j + 1], listed[j]))
-        ++j;  // the last write of the key wins
+      while (j + 1 < listed.size() && listed[j + 1].dup) ++j;  // the last write of the key wins
       const blind_write& b = listed[j];
       f(b.k(), b.value ? std::optional<std::string_view>(std::string_view(b.value, b.value_size))
                        : std::nullopt);
@@ -354,6 +399,7 @@ void overlay::discard() {
   blind_.clear();
   blind_arena_.release();
   blind_bytes_ = 0;
+  blind_sorted_ = false;
   dirty_.clear();
   ordered_.clear();
   pool_.release();

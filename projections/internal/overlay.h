@@ -165,6 +165,7 @@ class overlay final : public fold_context {
     uint64_t h0, h1;  // the key's bytes 0-7 and 8-15, big-endian, zero-padded
     std::string_view key;
     const entry* e;
+    std::string_view k() const { return key; }
   };
   std::vector<sort_item> sorted_dirty() const;
   // Bytes [at, at + 8) of `k` as a big-endian integer, zero-padded.
@@ -172,11 +173,12 @@ class overlay final : public fold_context {
   // Writes under write_only_ since the last commit, in the order made; blind_bytes_ of bytes_.
   // A write's key and value bytes live in blind_arena_ (no allocation per write).
   struct blind_write {
-    uint64_t h0, h1;  // the key's first 16 bytes, big-endian (as sort_item)
+    uint64_t h0, h1;  // scratch of sort_by_key(); the key's first 16 bytes when written
     const char* key;
     const char* value;  // null: a delete
     uint32_t key_size, value_size;
-    uint32_t seq;  // the order written (among writes of one key, the last wins)
+    uint32_t seq;       // the order written (among writes of one key, the last wins)
+    bool dup = false;   // after sort_by_key(): the key equals the previous item's
     std::string_view k() const { return {key, key_size}; }
   };
   std::vector<std::string> write_only_;
@@ -184,6 +186,7 @@ class overlay final : public fold_context {
   std::vector<blind_write> blind_;
   std::pmr::monotonic_buffer_resource blind_arena_{256 << 10};
   size_t blind_bytes_ = 0;
+  bool blind_sorted_ = false;  // blind_ is in key order, its heads no longer its first bytes
   bool write_only_key(std::string_view key) const;
   // Whether [begin, end) reaches under a write-only prefix.
   bool reaches_write_only(std::string_view begin, std::string_view end) const;
@@ -192,6 +195,13 @@ class overlay final : public fold_context {
   // last write of a key): f(key, the value, or nullopt for a delete).
   template <class F>
   void for_each_pending(F&& f);
+  // Sorts [first, last) by key, then (equal keys) by tie(a, b); sets `dup` on every item
+  // whose key equals the previous item's when the item type has one. An MSD radix sort on
+  // 16-byte digits: each pass sorts integers (h0, h1: the digit at `off`, big-endian) and only
+  // runs that agree on a whole digit go on to the next, so keys that share long prefixes
+  // ("ts/0000000000000…", "co/cus_01J…") are never compared byte by byte.
+  template <class T, class Tie>
+  static void sort_by_key(T* first, T* last, size_t off, const Tie& tie);
   // Key order for keys whose first 16 bytes are (h0, h1) (key_head).
   static bool key_less(uint64_t ah0, uint64_t ah1, std::string_view a, uint64_t bh0, uint64_t bh1,
                        std::string_view b) {

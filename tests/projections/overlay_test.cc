@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -237,6 +239,61 @@ TEST_F(OverlayTest, WriteOnlyPrefixesKeepTheLastWriteMergedInKeyOrderAndRefuseRe
   ASSERT_TRUE(bulk.write_to(w, &n).ok());  // out of order or a repeated key fails here
   ASSERT_TRUE(w.Finish().ok());
   EXPECT_EQ(n, 3u);  // h/1, i/1, i/5
+}
+
+// Keys that share long prefixes, differ only past 16 or 32 bytes, hold zero bytes, or are
+// prefixes of one another: the commit writes them in RocksDB's byte order, once per key, the
+// last write of each winning. A model (std::map) says what that is.
+TEST_F(OverlayTest, CommitOrdersKeysThatShareLongPrefixesByteForByte) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> stems = {
+      "ts/0000000000000",           // 16 bytes: the digit boundary
+      "ts/00000000000001",          // 17
+      "co/cus_01jabcdefghjkmnpqrst/00000000017",  // past 32
+      "w/",
+      std::string("w/\0\0", 4),  // zero bytes, as key_head() pads
+  };
+  auto random_key = [&](std::string_view prefix) {
+    std::string k(prefix);
+    k += stems[rng() % stems.size()];
+    const size_t tail = rng() % 20;  // 0: the stem itself
+    for (size_t i = 0; i < tail; ++i) k.push_back("0\0az/"[rng() % 6]);
+    return k;
+  };
+  for (int round = 0; round < 20; ++round) {
+    overlay ov(db_.get(), cf(), {}, {"i/"});
+    std::map<std::string, std::optional<std::string>> want;
+    for (int n = 0; n < 2000; ++n) {
+      const bool listed = rng() % 4 != 0;  // most writes under the write-only prefix
+      std::string k = random_key(listed ? "i/" : "m/");
+      if (rng() % 5 == 0) {
+        ov.del(k);
+        want[k] = std::nullopt;
+      } else {
+        std::string v = std::to_string(n);
+        ov.put(k, v);
+        want[k] = v;
+      }
+    }
+    ASSERT_FALSE(ov.error());
+    rocksdb::WriteBatch wb;
+    EXPECT_EQ(ov.write_to(wb), want.size());
+    struct collect : rocksdb::WriteBatch::Handler {
+      std::vector<std::pair<std::string, std::optional<std::string>>> ops;
+      rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+        ops.emplace_back(k.ToString(), v.ToString());
+        return rocksdb::Status::OK();
+      }
+      rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& k) override {
+        ops.emplace_back(k.ToString(), std::nullopt);
+        return rocksdb::Status::OK();
+      }
+    } h;
+    ASSERT_TRUE(wb.Iterate(&h).ok());
+    const std::vector<std::pair<std::string, std::optional<std::string>>> expected(want.begin(),
+                                                                                   want.end());
+    ASSERT_EQ(h.ops, expected) << "round " << round;
+  }
 }
 
 }  // namespace
