@@ -13,6 +13,7 @@
 #include "consumers/runner.h"
 #include "core/automation.h"
 #include "core/errc.h"
+#include "core/thread_name.h"
 #include "events/payload.h"
 #include "events/types.h"
 #include "projections/store.h"
@@ -355,8 +356,14 @@ executor::executor(events::event_log& log, std::shared_ptr<projections::projecti
 executor::~executor() { stop(); }
 
 void executor::start() {
-  impl_->decider = std::thread([this] { impl_->decide_loop(); });
-  impl_->appender = std::thread([this] { impl_->append_loop(); });
+  impl_->decider = std::thread([this] {
+    set_thread_name("roms-decide");
+    impl_->decide_loop();
+  });
+  impl_->appender = std::thread([this] {
+    set_thread_name("roms-append");
+    impl_->append_loop();
+  });
 }
 
 void executor::stop() {

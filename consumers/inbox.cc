@@ -14,6 +14,7 @@
 #include "consumers/internal/consumer_state.h"
 #include "core/errc.h"
 #include "core/metrics.h"
+#include "core/thread_name.h"
 #include "events/payload.h"
 #include "events/types.h"
 
@@ -284,6 +285,7 @@ result_msg<void> inbox_runner::start() {
   }
   stopping_ = false;
   thread_ = std::thread([this] {
+    set_thread_name("roms-inbox");
     auto r = loop(false, {});
     std::lock_guard lk(mu_);
     if (!r) error_ = r.error();

@@ -17,6 +17,7 @@
 #include "consumers/media_link.h"
 #include "consumers/whatsapp/internal/http_client.h"
 #include "core/errc.h"
+#include "core/thread_name.h"
 #include "events/payload.h"
 #include "events/types.h"
 
@@ -211,6 +212,7 @@ result_msg<void> media_fetcher::start() {
   BOOST_OUTCOME_TRY(open_state());
   stopping_ = false;
   thread_ = std::thread([this] {
+    set_thread_name("roms-media");
     auto r = loop(false, {});
     if (!r) std::fprintf(stderr, "roms: media fetcher stopped: %s\n", r.error().message.c_str());
   });

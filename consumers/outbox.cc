@@ -10,6 +10,7 @@
 #include "consumers/runner.h"
 #include "core/errc.h"
 #include "core/metrics.h"
+#include "core/thread_name.h"
 #include "events/payload.h"
 #include "events/types/messaging.h"
 #include "projections/read_models/messages.h"
@@ -105,7 +106,10 @@ result_msg<void> outbox::start() {
   running_ = true;
   stop_ = false;
   counters_.running = true;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    set_thread_name("roms-outbox");
+    loop();
+  });
   return success();
 }
 

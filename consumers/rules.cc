@@ -9,6 +9,7 @@
 #include "consumers/runner.h"
 #include "core/errc.h"
 #include "core/metrics.h"
+#include "core/thread_name.h"
 #include "projections/read_models.h"
 #include "projections/read_models/keys.h"
 
@@ -447,6 +448,7 @@ result_msg<void> rule_runner::start() {
   }
   stopping_ = false;
   thread_ = std::thread([this] {
+    set_thread_name("roms-rules");
     auto r = run_loop(false, {});
     if (!r) fail(r.error());
     std::lock_guard lk(mu_);

@@ -9,6 +9,7 @@
 
 #include "core/errc.h"
 #include "core/metrics.h"
+#include "core/thread_name.h"
 #include "events/json_writer.h"
 #include "events/payload.h"
 
@@ -85,7 +86,10 @@ projection_runner::projection_runner(std::shared_ptr<projections::projection_sto
   opts_.rebuild_batch_events = std::max<size_t>(opts_.rebuild_batch_events, 1);
   for (const auto& i : store_->info())
     if (i.stale()) excluded_.insert(i.name);
-  timer_ = std::thread([this] { timer_loop(); });
+  timer_ = std::thread([this] {
+    set_thread_name("roms-timer");
+    timer_loop();
+  });
   register_metrics();
 }
 
@@ -155,7 +159,10 @@ result_msg<void> projection_runner::start() {
   }
   cancel_rebuild_ = false;
   if (rebuild_thread_.joinable()) rebuild_thread_.join();
-  thread_ = std::thread([this] { run_loop(); });
+  thread_ = std::thread([this] {
+    set_thread_name("roms-runner");
+    run_loop();
+  });
   std::vector<std::string> stale;
   {
     std::lock_guard lk(mu_);
@@ -163,6 +170,7 @@ result_msg<void> projection_runner::start() {
   }
   if (opts_.rebuild_stale_on_start && !stale.empty()) {
     rebuild_thread_ = std::thread([this, stale] {
+      set_thread_name("roms-rebuild");
       auto r = rebuild(stale);
       (void)r;  // failures are in status() (projection_progress::error)
     });

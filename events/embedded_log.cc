@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/errc.h"
+#include "core/thread_name.h"
 #include "events/codec.h"
 #include "events/internal/id_index.h"
 #include "events/internal/io.h"
@@ -376,7 +377,10 @@ result_msg<void> log_core::open() {
   if (!opts_.read_only) {
     BOOST_OUTCOME_TRY(open_id_index());
     BOOST_OUTCOME_TRY(open_active_idx());
-    writer_ = std::thread([this] { writer_loop(); });
+    writer_ = std::thread([this] {
+      set_thread_name("roms-log");
+      writer_loop();
+    });
   }
   return success();
 }

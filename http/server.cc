@@ -46,6 +46,7 @@
 
 #include "core/errc.h"
 #include "core/metrics.h"
+#include "core/thread_name.h"
 #include "http/errors.h"
 #include "http/internal/text.h"
 
@@ -1012,6 +1013,7 @@ result_msg<void> server::start(handler h) {
   int n = std::max(1, options_.io_threads);
   for (int i = 0; i < n; ++i) {
     m.threads.emplace_back([&m] {
+      set_thread_name("roms-io");
       for (;;) {
         try {
           m.ioc.run();

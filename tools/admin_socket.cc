@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "core/errc.h"
+#include "core/thread_name.h"
 
 namespace roms::tools {
 namespace fs = std::filesystem;
@@ -200,6 +201,7 @@ void admin_server::impl::accept_loop() {
     auto& c = conns.emplace_back();
     c.fd = fd;
     c.t = std::thread([this, &c, uid] {
+      set_thread_name("roms-admin");
       serve(c, uid);
       ::shutdown(c.fd, SHUT_RDWR);
       c.done.store(true);
@@ -342,7 +344,10 @@ result_msg<std::unique_ptr<admin_server>> admin_server::start(const fs::path& da
     return failure(std::move(e));
   }
   auto* raw = i.get();
-  i->acceptor = std::thread([raw] { raw->accept_loop(); });
+  i->acceptor = std::thread([raw] {
+    set_thread_name("roms-admin");
+    raw->accept_loop();
+  });
   return std::make_unique<admin_server>(std::move(i));
 }
 

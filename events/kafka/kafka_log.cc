@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "core/errc.h"
+#include "core/thread_name.h"
 #include "events/codec.h"
 #include "events/kafka/internal/id_index.h"
 
@@ -363,7 +364,10 @@ class kafka_log final : public event_log, public RdKafka::DeliveryReportCb {
     }
     producer_.reset(RdKafka::Producer::create(conf.get(), err));
     if (!producer_) return failure(fail(errc::invalid_argument, "kafka producer: " + err));
-    poller_ = std::thread([this] { poll_loop(); });
+    poller_ = std::thread([this] {
+      set_thread_name("roms-kafka-poll");
+      poll_loop();
+    });
 
     const auto deadline = clock_type::now() + opts_.timeout;
     BOOST_OUTCOME_TRY(auto count, topic_partitions(deadline));

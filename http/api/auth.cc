@@ -18,6 +18,7 @@
 #include "events/types/auth.h"
 #include "http/errors.h"
 #include "projections/store.h"
+#include "core/thread_name.h"
 
 namespace roms::http::api {
 namespace {
@@ -277,7 +278,10 @@ auth_service::auth_service(events::event_log* log,
   auto h = hash_password(random_token(24), opts_.argon2);
   dummy_hash_ = h ? std::move(h).value() : std::string();
   int n = std::max(1, opts_.worker_threads);
-  for (int i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 0; i < n; ++i) workers_.emplace_back([this] {
+      set_thread_name("roms-auth");
+      worker_loop();
+    });
 }
 
 auth_service::~auth_service() {

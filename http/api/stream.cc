@@ -9,6 +9,7 @@
 #include "consumers/runner.h"
 #include "events/json_writer.h"
 #include "events/log.h"
+#include "core/thread_name.h"
 
 namespace roms::http::api {
 
@@ -24,7 +25,10 @@ class stream_hub {
     auto reader = ctx_.log->open_reader(st.value().end_offsets);
     if (!reader) return;
     reader_ = std::move(reader).value();
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+      set_thread_name("roms-stream");
+      loop();
+    });
   }
 
   void stop() {

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_name.h"
+
 namespace roms::projections::internal {
 
 template <class F>
@@ -23,7 +25,11 @@ void parallel_for(size_t n, size_t threads, F&& f) {
   };
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  for (size_t t = 1; t < threads; ++t)
+    pool.emplace_back([&work] {
+      set_thread_name("roms-fold");
+      work();
+    });
   work();
   for (auto& t : pool) t.join();
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/errc.h"
+#include "core/thread_name.h"
 #include "events/json_writer.h"
 #include "events/position.h"
 
@@ -27,7 +28,10 @@ namespace {
 class work_pool {
  public:
   explicit work_pool(size_t n) {
-    for (size_t i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
+    for (size_t i = 0; i < n; ++i) threads_.emplace_back([this] {
+      set_thread_name("roms-api");
+      loop();
+    });
   }
   ~work_pool() {
     {
