@@ -11,6 +11,7 @@
 #include <span>
 
 #include "consumers/runner.h"
+#include "core/thread_name.h"
 #include "events/codec.h"
 #include "events/json_writer.h"
 #include "events/log.h"
@@ -18,7 +19,6 @@
 #include "events/types/auth.h"
 #include "http/errors.h"
 #include "projections/store.h"
-#include "core/thread_name.h"
 
 namespace roms::http::api {
 namespace {

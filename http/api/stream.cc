@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "consumers/runner.h"
+#include "core/thread_name.h"
 #include "events/json_writer.h"
 #include "events/log.h"
-#include "core/thread_name.h"
 
 namespace roms::http::api {
 
