@@ -414,8 +414,9 @@ void projection_runner::on_reached(events::log_position p, clock_type::time_poin
     }
     if (!now_reached) {
       waiters_.emplace(next_waiter_++, waiter{p, deadline, std::move(cb)});
+      const bool sooner = deadline < timer_next_;
       lk.unlock();
-      timer_cv_.notify_all();
+      if (sooner) timer_cv_.notify_all();
       return;
     }
   }
@@ -437,11 +438,13 @@ void projection_runner::timer_loop() {
   while (!timer_stop_) {
     auto next = clock_type::time_point::max();
     for (const auto& [id, w] : waiters_) next = std::min(next, w.deadline);
+    timer_next_ = next;
     if (next == clock_type::time_point::max()) {
       timer_cv_.wait(lk);
     } else {
       timer_cv_.wait_until(lk, next);
     }
+    timer_next_ = clock_type::time_point::min();  // awake: it rescans before sleeping again
     auto now = clock_type::now();
     std::vector<std::function<void(bool)>> expired;
     for (auto it = waiters_.begin(); it != waiters_.end();) {

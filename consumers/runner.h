@@ -209,6 +209,11 @@ class projection_runner {
   std::map<uint64_t, waiter> waiters_;
   bool timer_stop_ = false;
   std::condition_variable timer_cv_;
+  // When the timer thread wakes next (max: not until notified). A new waiter wakes it only
+  // if its deadline is earlier: the deadlines of commands (now + apply_wait) only grow, so
+  // under load the timer sleeps instead of waking once per command.
+  std::chrono::steady_clock::time_point timer_next_ =
+      std::chrono::steady_clock::time_point::max();
 
   std::thread thread_;
   std::thread rebuild_thread_;

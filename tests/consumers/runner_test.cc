@@ -117,12 +117,25 @@ TEST(ProjectionRunner, OnReachedFiresFromTheRunnerOrTimesOut) {
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 140ms);
   EXPECT_FALSE(r.wait_for({0, 1000}, 50ms));
 
-  // Pending callbacks get false when the runner stops.
-  std::promise<bool> on_stop;
+  // A deadline sooner than every pending one still fires on time: the timer thread sleeps
+  // until the earliest deadline and is woken only for a sooner one.
+  // (Promises shared with the callbacks: a failed check returns early, and the runner's
+  // destructor still calls them.)
+  auto on_stop = std::make_shared<std::promise<bool>>();
   r.on_reached({0, 2000}, std::chrono::steady_clock::now() + 60s,
-               [&](bool ok) { on_stop.set_value(ok); });
+               [on_stop](bool ok) { on_stop->set_value(ok); });
+  std::this_thread::sleep_for(20ms);  // the timer is asleep until the 60 s deadline
+  auto t1 = std::chrono::steady_clock::now();
+  auto sooner = std::make_shared<std::promise<bool>>();
+  r.on_reached({0, 3000}, t1 + 100ms, [sooner](bool ok) { sooner->set_value(ok); });
+  auto f = sooner->get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "the sooner deadline did not fire";
+  EXPECT_FALSE(f.get());
+  EXPECT_GE(std::chrono::steady_clock::now() - t1, 90ms);
+
+  // Pending callbacks get false when the runner stops.
   r.stop();
-  EXPECT_FALSE(on_stop.get_future().get());
+  EXPECT_FALSE(on_stop->get_future().get());
 }
 
 TEST(ProjectionRunner, FailingEventStopsTheRunnerExactlyAtItsPosition) {
