@@ -20,11 +20,6 @@ class stream_hub {
 
   void start() {
     if (!ctx_.log) return;  // read-only server: nothing new ever happens
-    auto st = ctx_.log->stats();
-    if (!st) return;
-    auto reader = ctx_.log->open_reader(st.value().end_offsets);
-    if (!reader) return;
-    reader_ = std::move(reader).value();
     thread_ = std::thread([this] {
       set_thread_name("roms-stream");
       loop();
@@ -32,7 +27,11 @@ class stream_hub {
   }
 
   void stop() {
-    stopping_ = true;
+    {
+      std::lock_guard lk(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
     if (thread_.joinable()) thread_.join();
     std::vector<std::shared_ptr<stream_writer>> all;
     {
@@ -43,8 +42,11 @@ class stream_hub {
   }
 
   void add(std::shared_ptr<stream_writer> w) {
-    std::lock_guard lk(mu_);
-    clients_.push_back(std::move(w));
+    {
+      std::lock_guard lk(mu_);
+      clients_.push_back(std::move(w));
+    }
+    cv_.notify_all();
   }
 
   size_t clients() const {
@@ -67,9 +69,32 @@ class stream_hub {
                   [&](const std::shared_ptr<stream_writer>& w) { return !w->write(chunk); });
   }
 
+  // Follows the log only while someone listens: with no client it holds no reader and reads
+  // nothing (it used to decode every event and wait for the read models to apply it, for no
+  // one). A client gets what is appended after it connected: the reader opens at the log's end
+  // when the first client arrives.
   void loop() {
     auto last_beat = std::chrono::steady_clock::now();
     while (!stopping_) {
+      {
+        std::unique_lock lk(mu_);
+        if (clients_.empty()) {
+          reader_.reset();
+          cv_.wait(lk, [&] { return stopping_ || !clients_.empty(); });
+          continue;
+        }
+      }
+      if (!reader_) {
+        auto st = ctx_.log->stats();
+        auto reader = st ? ctx_.log->open_reader(st.value().end_offsets)
+                         : result<std::unique_ptr<events::log_reader>>(st.error());
+        if (!reader) {  // the log is failing: retry, the clients stay connected
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          continue;
+        }
+        reader_ = std::move(reader).value();
+        last_beat = std::chrono::steady_clock::now();
+      }
       auto batch = reader_->read(512, std::chrono::milliseconds(200));
       if (!batch) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -107,6 +132,7 @@ class stream_hub {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   mutable std::mutex mu_;
+  std::condition_variable cv_;  // a client arrived, or stopping
   std::vector<std::shared_ptr<stream_writer>> clients_;
 };
 

@@ -456,5 +456,42 @@ TEST_F(ApiOrders, AnswersAcceptedStillApplyingWhenTheReadModelsLag) {
   EXPECT_EQ(r.header("X-Roms-Position"), r.str("position"));
 }
 
+// GET /api/v1/stream (server-sent events): a client hears what is appended after it connected
+// (once the read models show it), never what came before. The hub follows the log only while
+// a client listens.
+TEST_F(ApiOrders, StreamSendsWhatIsAppendedAfterTheClientConnected) {
+  product("KOPI-250", 45000, 10);
+  auto before = place(order_body("KOPI-250", 1, "081234567890", "web-before"));
+  ASSERT_EQ(before.status, 201) << before;
+  const std::string before_pos = before.header("X-Roms-Position");
+
+  http_conn c(stack().port(), std::chrono::seconds(10));
+  ASSERT_TRUE(c.send("GET /api/v1/stream HTTP/1.1\r\nHost: t\r\n" + std::string(kAdminKey) +
+                     "\r\n"));
+  auto head = c.read_reply_head();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("Content-Type"), "text/event-stream");
+  auto hello = c.read_chunk();
+  ASSERT_TRUE(hello);
+  EXPECT_NE(hello->find(": connected"), std::string::npos) << *hello;
+
+  // The hub opens its reader when the client arrives; give it a moment, then append.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto after = place(order_body("KOPI-250", 1, "081234567891", "web-after"));
+  ASSERT_EQ(after.status, 201) << after;
+  const std::string after_pos = after.header("X-Roms-Position");
+
+  std::string got;
+  while (got.find("id: " + after_pos + "\n") == std::string::npos) {
+    auto chunk = c.read_chunk();
+    ASSERT_TRUE(chunk) << "no event for position " << after_pos << " in: " << got;
+    got += *chunk;
+  }
+  EXPECT_NE(got.find("event: order.placed"), std::string::npos) << got;
+  EXPECT_EQ(got.find("id: " + before_pos + "\n"), std::string::npos)
+      << "an event from before the client connected: " << got;
+}
+
 }  // namespace
 }  // namespace roms::testing
