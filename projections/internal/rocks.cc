@@ -86,16 +86,6 @@ rocks_env make_rocks_env(uint64_t budget) {
   };
   if (has(rocksdb::kLZ4Compression)) {
     c.compression = rocksdb::kLZ4Compression;
-    // L0 and the level L0 compacts into (the base level: with dynamic level sizes entry 1 is
-    // that level, wherever it is) stay uncompressed: every flush writes L0 and most compaction
-    // rewrites those two, and the fold's reads of recent keys hit them. The levels below hold
-    // most of the data and are compressed. A POST's background CPU fell from 15.6-19.6 to
-    // 9.6-11.2 us (bench/api_bench.sh's per-thread table), at the cost of a larger store while
-    // it is small (the base level is the last one then): 101 -> 159 MiB for 300k events.
-    c.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
-                               rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
-                               rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
-                               rocksdb::kLZ4Compression};
   } else if (has(rocksdb::kSnappyCompression)) {
     c.compression = rocksdb::kSnappyCompression;
   } else {
