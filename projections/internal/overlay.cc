@@ -127,9 +127,9 @@ void overlay::sort_by_key(T* first, T* last, size_t off, const Tie& tie) {
 }
 
 std::vector<overlay::sort_item> overlay::sorted_dirty() const {
-  // By the keys' first 16 bytes as two big-endian integers first, kept next to the entry
-  // pointer: most comparisons end there without touching the keys (8 bytes were not enough:
-  // keys share prefixes such as "o/ord_01J…"). Ties fall back to comparing the keys.
+  // The keys' 16-byte digits as big-endian integers, kept next to the entry pointers
+  // (sort_by_key): comparisons never touch the keys' bytes (keys share prefixes such as
+  // "o/ord_01J…").
   auto head = key_head;
   std::vector<sort_item> v;
   v.reserve(dirty_.size());
