@@ -6,7 +6,7 @@
 #     afterwards checks that the orders appended equal the 2xx answers;
 #   - GET /api/v1/orders/{id} (API key, read from the orders read model);
 #   - GET /healthz: the trivial reference on the same server.
-# and, for the POST run, the server CPU each thread used per request (threads are named by
+# and, for each run, the server CPU each thread used per request (threads are named by
 # core/thread_name.h: roms-runner, roms-io, roms-log, roms-decide, rocksdb:low, …).
 #
 #   bench/api_bench.sh [BUILD_DIR]     # default: build
@@ -75,13 +75,29 @@ summarise() {
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"  # other work on the machine skews every figure
+# CPU per server thread (named by core/thread_name.h), in clock ticks: "name ticks" lines.
+thread_ticks() {
+  for t in /proc/"$server_pid"/task/*; do
+    # comm is field 2 of stat, in parentheses; utime and stime are fields 14 and 15.
+    awk -v name="$(cat "$t/comm" 2>/dev/null)" '{sub(/^.*\) /, ""); print name, $12 + $13}' \
+      "$t/stat" 2>/dev/null
+  done | awk '{a[$1] += $2} END {for (n in a) print n, a[n]}' | sort
+}
+hz="$(getconf CLK_TCK)"
 rows=()
+cpu_runs=()  # "NAME|thread=µs per request ..." for each run
 run_wrk() {  # NAME then wrk args
   local name="$1"; shift
-  local res
+  local res before after summary reqs
+  before="$(thread_ticks)"
   res="$(wrk -t1 -c"$connections" -d"$duration" --latency "$@")"
+  after="$(thread_ticks)"
   echo "$res" >&2
-  rows+=("$name|$(summarise <<<"$res")")
+  summary="$(summarise <<<"$res")"
+  rows+=("$name|$summary")
+  IFS='|' read -r _ _ _ reqs _ _ <<<"$summary"
+  cpu_runs+=("$name|$(join -a2 -e 0 -o 0,1.2,2.2 <(echo "$before") <(echo "$after") |
+    awk -v hz="$hz" -v n="${reqs:-0}" '{d = $3 - $2; if (d > 0 && n > 0) printf "%s=%.1f ", $1, d * 1e6 / hz / n}')")
 }
 
 # --- POST /api/v1/orders
@@ -93,18 +109,8 @@ if [[ -n "${PERF:-}" ]]; then
   perf record -e cpu-clock "${graph[@]}" -o "$data/perf.data" -p "$server_pid" 2>/dev/null &
   perf_pid=$!
 fi
-# CPU per server thread (named by core/thread_name.h), in clock ticks: "name ticks" lines.
-thread_ticks() {
-  for t in /proc/"$server_pid"/task/*; do
-    # comm is field 2 of stat, in parentheses; utime and stime are fields 14 and 15.
-    awk -v name="$(cat "$t/comm" 2>/dev/null)" '{sub(/^.*\) /, ""); print name, $12 + $13}' \
-      "$t/stat" 2>/dev/null
-  done | awk '{a[$1] += $2} END {for (n in a) print n, a[n]}' | sort
-}
-ticks_before="$(thread_ticks)"
 ROMS_BENCH_KEY="$key" ROMS_BENCH_RUN="$(date +%s%N)" \
   run_wrk "POST /api/v1/orders (durable + applied)" -s "$here/bench/api_post.lua" "$base/api/v1/orders"
-ticks_after="$(thread_ticks)"
 if [[ -n "$perf_pid" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 sleep 3  # let requests cut by wrk's stop finish on the server
 after="$(orders_total)"
@@ -145,27 +151,28 @@ if (( extra < 0 || extra > connections )); then
 fi
 echo "check: $appended orders appended for $post_2xx 2xx answers (+$extra in flight when wrk stopped)"
 echo "server peak RSS: $((peak_rss_kb / 1024)) MiB (default memory budget)"
-# Where a POST's server CPU goes, by thread: the CPU each thread used during the POST run
-# divided by the requests answered (a steadier figure than req/s on a shared VM).
-hz="$(getconf CLK_TCK)"
+# Where each run's server CPU went, by thread: the CPU each thread used during the run divided
+# by the requests answered (a steadier figure than req/s on a shared VM; the cost model).
 echo
-echo "server CPU per POST by thread ($post_reqs requests; threads named in core/thread_name.h):"
+echo "server CPU per request by thread (µs; threads named in core/thread_name.h):"
 echo
-echo "| thread | CPU (ms) | µs per POST |"
-echo "|---|---|---|"
-join -a2 -e 0 -o 0,1.2,2.2 <(echo "$ticks_before") <(echo "$ticks_after") |
-  awk -v hz="$hz" -v n="$post_reqs" '
-    { d = $3 - $2; if (d <= 0) next; ms = d * 1000 / hz; tot += ms
-      rows[NR] = sprintf("| %s | %.0f | %.1f |", $1, ms, ms * 1000 / n); key[NR] = ms }
-    END {
-      # largest first
-      for (i in rows) order[i] = i
-      c = 0; for (i in rows) idx[++c] = i
-      for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
-        if (key[idx[j]] > key[idx[i]]) { t = idx[i]; idx[i] = idx[j]; idx[j] = t }
-      for (i = 1; i <= c; i++) print rows[idx[i]]
-      printf "| all threads | %.0f | %.1f |\n", tot, tot * 1000 / n
-    }'
+printf '%s\n' "${cpu_runs[@]}" | awk -F'|' '
+  { names[NR] = $1; n = split($2, kv, " ")
+    for (i = 1; i <= n; i++) { split(kv[i], p, "="); v[NR, p[1]] = p[2]; tot[NR] += p[2]
+                               if (!(p[1] in seen)) { seen[p[1]] = 1; th[++nth] = p[1] } } }
+  END {
+    printf "| thread |"; for (r = 1; r <= NR; r++) { sub(/ \(.*/, "", names[r]); printf " %s |", names[r] }
+    printf "\n|---|"; for (r = 1; r <= NR; r++) printf "---|"; printf "\n"
+    # rows in the order of the first run (its largest first)
+    for (i = 1; i <= nth; i++) for (j = i + 1; j <= nth; j++)
+      if (v[1, th[j]] + 0 > v[1, th[i]] + 0) { t = th[i]; th[i] = th[j]; th[j] = t }
+    for (i = 1; i <= nth; i++) {
+      printf "| %s |", th[i]
+      for (r = 1; r <= NR; r++) printf " %s |", ((r, th[i]) in v) ? v[r, th[i]] : "0"
+      printf "\n"
+    }
+    printf "| all threads |"; for (r = 1; r <= NR; r++) printf " %.1f |", tot[r]; printf "\n"
+  }'
 
 if [[ -n "${PERF:-}" ]]; then
   echo
