@@ -211,13 +211,21 @@ void overlay::for_each_pending(F&& f) {
   }
   const std::vector<blind_write>& listed = blind_;
   size_t i = 0, j = 0;
+  // The first 16 bytes of listed[j]'s key (the sort left deeper digits in h0/h1), computed once
+  // per listed key however many map keys come before it.
+  size_t headed = SIZE_MAX;
+  uint64_t lh0 = 0, lh1 = 0;
   while (i < mapped.size() || j < listed.size()) {
     // The two sets of keys are disjoint (a key is write-only or not).
     bool map_first = j == listed.size();
     if (!map_first && i < mapped.size()) {
       const std::string_view lk = listed[j].k();
-      map_first = key_less(mapped[i].h0, mapped[i].h1, mapped[i].key, key_head(lk, 0),
-                           key_head(lk, 8), lk);
+      if (headed != j) {
+        lh0 = key_head(lk, 0);
+        lh1 = key_head(lk, 8);
+        headed = j;
+      }
+      map_first = key_less(mapped[i].h0, mapped[i].h1, mapped[i].key, lh0, lh1, lk);
     }
     if (map_first) {
       const entry& e = *mapped[i].e;
