@@ -797,12 +797,24 @@ void projection_runner::register_metrics() {
                       }
                       return out;
                     });
+  reg.add_collector(metrics::metric_type::counter, "roms_projection_store_reads_total",
+                    "Reads the live fold made from RocksDB: keys its cache did not hold.",
+                    {"projection"}, [this] {
+                      std::vector<metrics::sample> out;
+                      for (const auto& p : store_->projections()) {
+                        if (auto t = store_->live(p->name()))
+                          out.push_back({{std::string(p->name())},
+                                         static_cast<double>(t->store_reads())});
+                      }
+                      return out;
+                    });
   reg.gauge_callback("roms_projection_runner_up", "1 while the projection runner is running.",
                      [this] {
                        std::lock_guard lk(mu_);
                        return running_ && !stop_ ? 1.0 : 0.0;
                      });
-  metric_names_ = {"roms_projection_lag_events", "roms_projection_runner_up"};
+  metric_names_ = {"roms_projection_lag_events", "roms_projection_store_reads_total",
+                   "roms_projection_runner_up"};
 }
 
 // --- restore ---

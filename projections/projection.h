@@ -71,6 +71,12 @@ class projection {
   // instead of its keyed cache (cheaper per write; the cache keeps only what folds read back),
   // and a read under them is an error. Default: none.
   virtual std::vector<std::string> write_only_prefixes() const { return {}; }
+  // Key prefixes under which new keys arrive in ascending order: ids that grow with time,
+  // such as an order's UUIDv7-based id ("o/ord_0193…"). The engine remembers the greatest key
+  // under each that the read model may hold; a read of a greater key (a new order's "was it
+  // folded already?" check) is answered "absent" without reading RocksDB. Keys that arrive
+  // out of order are just as correct: their reads go to RocksDB. Default: none.
+  virtual std::vector<std::string> ascending_prefixes() const { return {}; }
 };
 
 // A consistent, read-only view of one read model for queries (a RocksDB snapshot under the

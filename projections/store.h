@@ -104,6 +104,9 @@ class fold_target {
   virtual uint32_t stored_version() const = 0;
   // Committed position: next offset per partition.
   virtual std::vector<int64_t> position() const = 0;
+  // Reads its folds made from RocksDB (keys the fold's cache did not hold, and could not rule
+  // out: projection::ascending_prefixes()) since the store was opened. Safe from any thread.
+  virtual uint64_t store_reads() const = 0;
 };
 
 // A checkpoint: a RocksDB checkpoint of the whole store (hard links) with the positions it

@@ -249,6 +249,9 @@ overlay::entry* overlay::lookup(std::string_view key) {
   bool created;
   entry& e = slot(key, &created);
   if (!created || complete_) return &e;
+  if (!ascending_.empty() && beyond_ascending(key)) return &e;  // absent (see ascending_)
+  if (error_) return nullptr;
+  store_reads_.fetch_add(1, std::memory_order_relaxed);
   scratch_.Reset();
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), &scratch_);
@@ -259,6 +262,41 @@ overlay::entry* overlay::lookup(std::string_view key) {
     return nullptr;  // the entry stays "absent"; the error discards the overlay
   }
   return &e;
+}
+
+overlay::ascending* overlay::ascending_of(std::string_view key) {
+  for (auto& a : ascending_)
+    if (key.starts_with(a.prefix)) return &a;
+  return nullptr;
+}
+
+bool overlay::beyond_ascending(std::string_view key) {
+  ascending* a = ascending_of(key);
+  if (!a) return false;
+  if (!a->known) {
+    // The last key under the prefix: one reverse seek, once per overlay.
+    // The smallest key after every key under the prefix (the reserved keys at the latest).
+    std::string upper = a->prefix;
+    while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+    if (upper.empty()) {
+      upper.assign(kReservedBegin);
+    } else {
+      ++upper.back();
+    }
+    rocksdb::ReadOptions ro;
+    rocksdb::Slice lower_slice(a->prefix), upper_slice(upper);
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+    it->SeekToLast();
+    if (!it->status().ok()) {
+      if (!error_) error_ = "read failed: " + it->status().ToString();
+      return false;
+    }
+    if (it->Valid()) a->stored.assign(it->key().data(), it->key().size());
+    a->known = true;
+  }
+  return key > a->stored && key > a->written;
 }
 
 std::optional<std::string> overlay::get(std::string_view key) {
@@ -279,6 +317,7 @@ void overlay::put(std::string_view key, std::string_view value) {
     return;
   }
   if (!write_only_.empty() && write_only_key(key)) return blind(key, std::string(value));
+  note_ascending(key);
   entry& e = dirty_slot(key);
   set_value(key, e, std::string(value));
 }
@@ -290,6 +329,7 @@ void overlay::del(std::string_view key) {
     return;
   }
   if (!write_only_.empty() && write_only_key(key)) return blind(key, std::nullopt);
+  note_ascending(key);
   entry& e = dirty_slot(key);
   set_value(key, e, std::nullopt);
 }

@@ -25,8 +25,16 @@
 // entries the fold never reads back) skip the map: they are appended to a list, sorted at
 // commit (the last write of a key wins) and merged with the map's writes. They are never
 // cached, so the cache holds only what folds read. A read under those prefixes is an error.
+//
+// Under the projection's ascending prefixes (projection::ascending_prefixes(): ids that grow
+// with time) the overlay knows the greatest key the column family may hold: the last key
+// RocksDB held there when first asked (one reverse seek), raised by every later write through
+// the overlay. A generation has a single writer, its fold batches, so no key beyond that bound
+// can exist: get() of a greater key answers "absent" without a RocksDB read. That is the check
+// every read model makes before folding a new order (orders, customers, daily, catalog).
 #pragma once
 
+#include <atomic>
 #include <bitset>
 #include <cstdint>
 #include <map>
@@ -50,11 +58,14 @@ class overlay final : public fold_context {
   // `scanned_prefixes`, `write_only_prefixes`: those of the projection it folds.
   overlay(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
           std::vector<std::string> scanned_prefixes = {},
-          std::vector<std::string> write_only_prefixes = {})
+          std::vector<std::string> write_only_prefixes = {},
+          std::vector<std::string> ascending_prefixes = {})
       : db_(db),
         cf_(cf),
         scanned_(std::move(scanned_prefixes)),
         write_only_(std::move(write_only_prefixes)) {
+    for (auto& p : ascending_prefixes)
+      if (!p.empty()) ascending_.push_back({std::move(p), {}, {}, false});
     for (const auto& p : write_only_) {
       if (p.empty()) {
         write_only_first_.set();  // everything
@@ -102,6 +113,9 @@ class overlay final : public fold_context {
   }
   // The first failure since the last commit: a RocksDB read error or a reserved key written.
   const std::optional<std::string>& error() const { return error_; }
+  // Reads that went to RocksDB (get/peek of a key the overlay did not hold), since creation.
+  // Safe from any thread (a metrics scrape).
+  uint64_t store_reads() const { return store_reads_.load(std::memory_order_relaxed); }
 
  private:
   struct entry {
@@ -212,6 +226,28 @@ class overlay final : public fold_context {
     return a < b;
   }
   void clear_blind();
+  // An ascending prefix and the bound on the keys under it: the greatest key RocksDB held
+  // there when first needed (`stored`, once `known`) and the greatest written through the
+  // overlay ever since it was created (`written`, committed or not: a pending write is in
+  // RocksDB after its commit). "" = none.
+  struct ascending {
+    std::string prefix;
+    std::string stored;
+    std::string written;
+    bool known = false;
+  };
+  std::vector<ascending> ascending_;
+  // The ascending prefix `key` is under, or null.
+  ascending* ascending_of(std::string_view key);
+  // Whether `key` is beyond every key the column family may hold under its ascending prefix.
+  // Sets error_ (and answers false) when RocksDB cannot be read.
+  bool beyond_ascending(std::string_view key);
+  // A write of `key` through the overlay: raises the bound of its ascending prefix.
+  void note_ascending(std::string_view key) {
+    if (ascending_.empty()) return;
+    if (ascending* a = ascending_of(key); a && key > a->written) a->written.assign(key);
+  }
+  std::atomic<uint64_t> store_reads_{0};
   size_t bytes_ = 0;
   std::optional<std::string> error_;
   bool complete_ = false;

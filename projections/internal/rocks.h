@@ -55,13 +55,15 @@ class gen_cf final : public fold_target {
         stored_version_(stored_version),
         position_(std::move(position)),
         overlay_(db_->db, cf_, proj_ ? proj_->scanned_prefixes() : std::vector<std::string>{},
-                 proj_ ? proj_->write_only_prefixes() : std::vector<std::string>{}) {}
+                 proj_ ? proj_->write_only_prefixes() : std::vector<std::string>{},
+                 proj_ ? proj_->ascending_prefixes() : std::vector<std::string>{}) {}
   ~gen_cf() override;
 
   projection& proj() const override { return *proj_; }
   const std::string& name() const override { return name_; }
   uint64_t generation() const override { return gen_; }
   uint32_t stored_version() const override { return stored_version_; }
+  uint64_t store_reads() const override { return overlay_.store_reads(); }
   std::vector<int64_t> position() const override {
     std::lock_guard lk(mu_);
     return position_;

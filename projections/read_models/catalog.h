@@ -44,6 +44,8 @@ class catalog_projection final : public projection {
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
   // The restock list and the SKU index: only queries read them.
   std::vector<std::string> write_only_prefixes() const override { return {"low/", "sku/"}; }
+  // Order ids grow with time: a new order's reservation check needs no RocksDB read.
+  std::vector<std::string> ascending_prefixes() const override { return {"r/"}; }
 };
 
 struct product_filter {

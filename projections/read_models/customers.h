@@ -54,6 +54,9 @@ class customers_projection final : public projection {
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
   // Ticks scan due/, cancellations co/<customer>/ (settings changes scan c/: rare, unlisted).
   std::vector<std::string> scanned_prefixes() const override { return {"due/", "co/"}; }
+  // Order and customer ids grow with time: a new order's o/ check and a new customer's first
+  // load need no RocksDB read.
+  std::vector<std::string> ascending_prefixes() const override { return {"o/", "c/"}; }
   // The phone index, segment membership and the rankings: only queries read them.
   std::vector<std::string> write_only_prefixes() const override {
     return {"p/", "g/", "ts/", "tc/"};

@@ -34,6 +34,8 @@ class orders_projection final : public projection {
   explicit orders_projection(bool single_partition = true) : single_(single_partition) {}
   std::string_view name() const override { return "orders"; }
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
+  // Order ids grow with time: a new order's o/ check needs no RocksDB read.
+  std::vector<std::string> ascending_prefixes() const override { return {"o/"}; }
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
   // The indexes: only queries read them.

@@ -242,6 +242,13 @@ TEST(ProjectionRunner, PublishesLagAndAppliedCounters) {
     EXPECT_NE(text.find("roms_projection_lag_events{projection=\"counts\"}"), std::string::npos)
         << text;
     EXPECT_NE(text.find("roms_projection_runner_up 1"), std::string::npos) << text;
+    // The counters it reads back miss its cache at first: reads from RocksDB, counted.
+    const uint64_t reads = store->live("counts")->store_reads();
+    EXPECT_GT(reads, 0u);
+    EXPECT_NE(text.find("roms_projection_store_reads_total{projection=\"counts\"} " +
+                        std::to_string(reads) + "\n"),
+              std::string::npos)
+        << text;
   }
   // The callbacks are gone with the runner.
   EXPECT_EQ(reg.render().find("roms_projection_lag_events"), std::string::npos);

@@ -296,5 +296,45 @@ TEST_F(OverlayTest, CommitOrdersKeysThatShareLongPrefixesByteForByte) {
   }
 }
 
+TEST_F(OverlayTest, AscendingPrefixAnswersReadsBeyondItsGreatestKeyWithoutRocksDB) {
+  ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), "o/0003", "three").ok());
+  ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), "o/0005", "five").ok());
+  ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), "p/0009", "product").ok());
+  overlay ov(db_.get(), cf(), {}, {}, {"o/"});
+  // At or below the greatest key RocksDB holds under o/: read from RocksDB.
+  EXPECT_FALSE(ov.get("o/0004"));
+  EXPECT_EQ(ov.get("o/0005"), "five");
+  EXPECT_EQ(ov.store_reads(), 2u);
+  // Beyond it (a new order's "folded already?" check): absent, no read.
+  EXPECT_FALSE(ov.get("o/0009"));
+  EXPECT_FALSE(ov.peek("o/0100"));
+  EXPECT_EQ(ov.store_reads(), 2u);
+  // Other prefixes read as usual.
+  EXPECT_EQ(ov.get("p/0009"), "product");
+  EXPECT_EQ(ov.store_reads(), 3u);
+  // The overlay's own writes raise the bound: once evicted, they are read back from RocksDB.
+  ov.put("o/0010", "ten");
+  commit(ov, 0);
+  EXPECT_EQ(ov.get("o/0010"), "ten");
+  EXPECT_EQ(ov.store_reads(), 4u);
+  // The bound is trusted (a generation has a single writer): a key put beyond it behind the
+  // overlay's back is not looked for.
+  ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), "o/0020", "behind").ok());
+  EXPECT_FALSE(ov.get("o/0020"));
+  EXPECT_EQ(ov.store_reads(), 4u);
+}
+
+TEST_F(OverlayTest, AscendingBoundCountsWritesMadeBeforeItWasFirstNeeded) {
+  ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), "o/0003", "three").ok());
+  overlay ov(db_.get(), cf(), {}, {}, {"o/"});
+  // Written (not yet committed) before any read under o/ asked RocksDB for its last key.
+  ov.put("o/0030", "thirty");
+  EXPECT_FALSE(ov.get("o/0001"));  // the bound is learnt here: RocksDB's last key is o/0003
+  commit(ov, 0);                   // o/0030 is now only in RocksDB
+  EXPECT_EQ(ov.get("o/0030"), "thirty");
+  EXPECT_FALSE(ov.get("o/0031"));
+  EXPECT_EQ(ov.store_reads(), 2u);  // o/0001 and o/0030
+}
+
 }  // namespace
 }  // namespace roms::projections::internal

@@ -83,6 +83,24 @@ TEST_P(ReadModelsEngine, IncrementalEqualsRebuildEqualsRestore) {
   ASSERT_TRUE(wait_end(r, end));
   EXPECT_FALSE(r.status().error) << r.status().error->message;
   auto incremental = digests(*store);
+  if (single) {
+    // Order ids grow with time (projection::ascending_prefixes()): the "folded already?" check
+    // every read model makes for a new order never reads RocksDB. What orders still reads is
+    // the records of orders its cache evicted before their next status change.
+    uint64_t placed = 0;
+    auto reader = log->open_reader({0}).value();
+    for (;;) {
+      auto got = reader->read(4096, 0ms).value();
+      if (got.empty()) break;
+      for (const auto& e : got) placed += e.event.type == "order.placed";
+    }
+    ASSERT_GT(placed, 1000u);
+    // Measured: orders 3945, customers 1746, catalog 2084, daily 20 reads for 9762 orders
+    // placed; 13707, 18721, 11846 and 9782 when every new order's check read RocksDB.
+    for (const char* name : {"orders", "customers", "catalog"})
+      EXPECT_LT(store->live(name)->store_reads(), placed / 2) << name;
+    EXPECT_LT(store->live("daily")->store_reads(), placed / 10);
+  }
 
   ASSERT_TRUE(r.rebuild());
   r.stop();
