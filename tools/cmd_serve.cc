@@ -47,6 +47,7 @@ struct serve_args {
   bool test_clock = false;
   uint64_t memory_mb = 64;
   uint64_t rebuild_memory_mb = projections::store_options{}.bulk_memory_bytes >> 20;
+  uint64_t fold_cache_mb = projections::store_options{}.fold_cache_bytes >> 20;
   std::string web_dir;
   // HTTP I/O threads: one per core, at most 4 (GETs 15.7k → 28.8k/s with 2 on 2 cores,
   // docs/benchmarks.md).
@@ -178,6 +179,7 @@ int run_serve(const serve_args& a) {
   projections::store_options so;
   so.memory_budget_bytes = budget - lo.index_memory_bytes;
   so.bulk_memory_bytes = a.rebuild_memory_mb << 20;
+  so.fold_cache_bytes = a.fold_cache_mb << 20;
   so.read_only = a.read_only;
   auto st = projections::projection_store::open(a.log.data_dir, std::move(projs), so);
   if (!st) return fail("cannot open the read models: " + st.error().message);
@@ -441,6 +443,11 @@ void register_serve_command(CLI::App& app) {
                 "What a rebuild may hold in memory before writing SST files, in MiB (on top of "
                 "--memory-mb, only while a rebuild runs)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20))
+      ->capture_default_str();
+  s->add_option("--fold-cache-mb", a->fold_cache_mb,
+                "What each read model's fold keeps cached between batches (recent orders and "
+                "customers), in MiB (on top of --memory-mb; 0: nothing)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1024}))
       ->capture_default_str();
   s->add_option("--io-threads", a->io_threads,
                 "HTTP I/O threads (default: one per core, at most 4)")

@@ -44,14 +44,17 @@ struct run_result {
   std::string out;
 };
 
-// Runs `roms` with args; stdin gets `input`; stdout is captured (stderr passes through).
-run_result run_roms(const std::vector<std::string>& args, const std::string& input = "") {
+// Runs `roms` with args; stdin gets `input`; stdout is captured, and stderr too when
+// `with_stderr` (otherwise it passes through).
+run_result run_roms(const std::vector<std::string>& args, const std::string& input = "",
+                    bool with_stderr = false) {
   int in[2], out[2];
   if (::pipe(in) != 0 || ::pipe(out) != 0) return {};
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
+    if (with_stderr) ::dup2(out[1], 2);
     for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
     std::vector<char*> argv;
     std::string exe = ROMS_BINARY;
@@ -86,8 +89,9 @@ class server_process {
       for (auto& e : env) ::putenv(e.data());
       std::string exe = ROMS_BINARY;
       std::string listen = "127.0.0.1:" + std::to_string(port);
-      const char* argv[] = {exe.c_str(),    "serve",        "--data",    data.c_str(),   "--listen",
-                            listen.c_str(), "--test-clock", "--web-dir", "/nonexistent", nullptr};
+      const char* argv[] = {exe.c_str(),       "serve",          "--data",      data.c_str(),
+                            "--listen",        listen.c_str(),   "--test-clock", "--web-dir",
+                            "/nonexistent",    "--fold-cache-mb", "2",           nullptr};
       ::execv(exe.c_str(), const_cast<char**>(argv));
       ::_exit(127);
     }
@@ -299,6 +303,10 @@ TEST_F(ServeEndToEnd, WithWhatsAppOffMessagesWaitQueued) {
   ASSERT_EQ(before.code, 0);
   ASSERT_NE(before.out.find("orders "), std::string::npos) << before.out;
   EXPECT_NE(run_roms({"projections", "rebuild", "--data", data, "--memory-mb", "0"}).code, 0);
+  auto big = run_roms({"serve", "--data", data, "--fold-cache-mb", "5000"}, "", true);
+  EXPECT_NE(big.code, 0);
+  EXPECT_NE(big.out.find("--fold-cache-mb"), std::string::npos) << big.out;
+  EXPECT_NE(big.out.find("not in range"), std::string::npos) << big.out;
   ASSERT_EQ(run_roms({"projections", "rebuild", "--data", data, "--memory-mb", "1"}).code, 0);
   EXPECT_EQ(run_roms({"projections", "digest", "--data", data}).out, before.out);
 }
