@@ -21,33 +21,6 @@
 namespace roms::commands {
 namespace {
 
-// 26-character Crockford base32 of a UUIDv7 (like a ULID): time-ordered, URL-safe.
-std::string compact_id(std::string_view prefix, timestamp now) {
-  std::string uuid = events::new_event_id(now);
-  unsigned char bytes[16];
-  int n = 0;
-  auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (size_t i = 0; i + 1 < uuid.size() && n < 16; ++i) {
-    if (uuid[i] == '-') continue;
-    bytes[n++] = static_cast<unsigned char>(hex(uuid[i]) << 4 | hex(uuid[i + 1]));
-    ++i;
-  }
-  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
-  std::string out(prefix);
-  out.push_back('_');
-  // 128 bits → 26 symbols of 5 bits, most significant first (2 leading zero bits).
-  for (int sym = 0; sym < 26; ++sym) {
-    int bit = sym * 5 - 2;  // first symbol covers bits -2..2
-    int v = 0;
-    for (int b = bit; b < bit + 5; ++b) {
-      v <<= 1;
-      if (b >= 0) v |= (bytes[b / 8] >> (7 - b % 8)) & 1;
-    }
-    out.push_back(kAlphabet[v]);
-  }
-  return out;
-}
-
 }  // namespace
 
 struct executor::impl {
@@ -201,7 +174,7 @@ struct executor::impl {
     b.cmds.reserve(work.size());
     for (auto& q : work) {
       timestamp now = clk.now();
-      decision_context ctx{now, [now](std::string_view p) { return compact_id(p, now); }};
+      decision_context ctx{now, [now](std::string_view p) { return events::new_compact_id(p, now); }};
       auto d = std::visit([&](auto& c) { return decide(model, ctx, c); }, q.cmd);
       if (!d) {
         q.done(d.error());

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/time.h"
 #include "events/position.h"
@@ -40,5 +41,11 @@ struct stored_event {
 
 // A new time-ordered UUIDv7 (RFC 9562) for `now`, random bits from the OS.
 std::string new_event_id(timestamp now);
+
+// "<prefix>_" and 26 Crockford base32 characters of a new_event_id(now) (like a ULID): the
+// ids of orders, customers, products, users ("ord_01jf…"). URL-safe, and ordered like the
+// UUIDs: by time, and strictly increasing within a process, so keys built from them arrive in
+// ascending order (projection::ascending_prefixes()).
+std::string new_compact_id(std::string_view prefix, timestamp now);
 
 }  // namespace roms::events

@@ -43,32 +43,6 @@ auth_error fail(errc code, std::string message, std::string field = {}, std::str
                     0};
 }
 
-// "usr_…": 26 Crockford base32 characters of a UUIDv7 (time-ordered, like the executor's ids).
-std::string compact_id(std::string_view prefix, timestamp now) {
-  std::string uuid = events::new_event_id(now);
-  unsigned char bytes[16] = {};
-  int n = 0;
-  auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (size_t i = 0; i + 1 < uuid.size() && n < 16; ++i) {
-    if (uuid[i] == '-') continue;
-    bytes[n++] = static_cast<unsigned char>(hex(uuid[i]) << 4 | hex(uuid[i + 1]));
-    ++i;
-  }
-  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
-  std::string out(prefix);
-  out.push_back('_');
-  for (int sym = 0; sym < 26; ++sym) {
-    int bit = sym * 5 - 2;
-    int v = 0;
-    for (int b = bit; b < bit + 5; ++b) {
-      v <<= 1;
-      if (b >= 0) v |= (bytes[b / 8] >> (7 - b % 8)) & 1;
-    }
-    out.push_back(kAlphabet[v]);
-  }
-  return out;
-}
-
 bool is_base64url(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -644,7 +618,7 @@ auth_result<written<login_session>> auth_service::login(std::string_view email_r
   out.user = *u;
   out.token = random_token(32);
   out.csrf_token = csrf_for(out.token);
-  out.session_id = compact_id("ses", now);
+  out.session_id = events::new_compact_id("ses", now);
   out.expires = now + std::chrono::duration_cast<std::chrono::microseconds>(opts_.session_lifetime);
   std::string ua(user_agent.substr(0, kMaxUserAgentBytes));
   while (!ua.empty() && (static_cast<unsigned char>(ua.back()) & 0xC0) == 0x80) ua.pop_back();
@@ -737,7 +711,7 @@ auth_result<written<pr::user_record>> auth_service::create_user(const new_user& 
   if (pr::auth_query::user_by_email(*v, email) || pending_emails_.contains(email))
     return fail(errc::conflict, "a user with this email exists", "email", "email_taken");
   const timestamp now = clk_.now();
-  events::user_created p{compact_id("usr", now), email, in.role, std::move(hash).value(), display};
+  events::user_created p{events::new_compact_id("usr", now), email, in.role, std::move(hash).value(), display};
   std::vector<events::envelope> evs;
   evs.push_back(
       make_event(events::user_created::kType, p.user_id, events::encode_payload(p), actor, now));
@@ -860,7 +834,7 @@ auth_result<written<created_key>> auth_service::create_api_key(std::string_view 
   created_key out;
   out.key = std::string(kApiKeyPrefix) + random_token(32);
   const timestamp now = clk_.now();
-  events::apikey_created p{compact_id("key", now), name, ordered, sha256_hex(out.key),
+  events::apikey_created p{events::new_compact_id("key", now), name, ordered, sha256_hex(out.key),
                            out.key.substr(0, kApiKeyPrefix.size() + 8)};
   std::lock_guard lk(write_mu_);
   std::vector<events::envelope> evs;

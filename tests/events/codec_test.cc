@@ -512,6 +512,22 @@ TEST(EventId, SortsInGenerationOrderAcrossRealTime) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
 }
 
+TEST(CompactId, IsThePrefixAnd26Base32CharactersInGenerationOrder) {
+  auto t = system_clock().now();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10000; ++i) ids.push_back(new_compact_id("ord", i % 2 ? t : system_clock().now()));
+  for (const auto& id : ids) {
+    ASSERT_EQ(id.size(), 30u) << id;
+    EXPECT_EQ(id.substr(0, 4), "ord_") << id;
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdefghjkmnpqrstvwxyz", 4), std::string::npos) << id;
+  }
+  // Keys built from them arrive in ascending order (projection::ascending_prefixes()).
+  for (size_t i = 1; i < ids.size(); ++i) ASSERT_LT(ids[i - 1], ids[i]) << "at " << i;
+  // The time is in the leading characters: an id of a later millisecond sorts after.
+  EXPECT_LT(new_compact_id("ord", *parse_rfc3339("2021-06-01T12:00:00Z")),
+            new_compact_id("ord", *parse_rfc3339("2021-06-01T12:00:00.002Z")));
+}
+
 TEST(EventId, StaysMonotonicOverASmallClockStepBack) {
   auto t = system_clock().now();
   auto a = new_event_id(t);
