@@ -249,8 +249,11 @@ overlay::entry* overlay::lookup(std::string_view key) {
   bool created;
   entry& e = slot(key, &created);
   if (!created || complete_) return &e;
-  if (!ascending_.empty() && beyond_ascending(key)) return &e;  // absent (see ascending_)
-  if (error_) return nullptr;
+  if (!ascending_.empty()) {
+    const bool failed_before = error_.has_value();
+    if (beyond_ascending(key)) return &e;           // absent (see ascending_)
+    if (!failed_before && error_) return nullptr;  // its seek failed
+  }
   store_reads_.fetch_add(1, std::memory_order_relaxed);
   scratch_.Reset();
   rocksdb::Status s =
@@ -274,8 +277,8 @@ bool overlay::beyond_ascending(std::string_view key) {
   ascending* a = ascending_of(key);
   if (!a) return false;
   if (!a->known) {
-    // The last key under the prefix: one reverse seek, once per overlay.
-    // The smallest key after every key under the prefix (the reserved keys at the latest).
+    // The last key under the prefix: one reverse seek, once per overlay, bounded above by
+    // the smallest key after every key under the prefix (the reserved keys at the latest).
     std::string upper = a->prefix;
     while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
     if (upper.empty()) {
