@@ -179,7 +179,16 @@ class log_cursor {
 class log_core {
  public:
   log_core(fs::path dir, embedded_log_options opts)
-      : dir_(std::move(dir)), log_dir_(dir_ / "log"), opts_(std::move(opts)) {}
+      : dir_(std::move(dir)), log_dir_(dir_ / "log"), opts_(std::move(opts)) {
+    if (opts_.metrics && !opts_.read_only)
+      sync_seconds_ = &opts_.metrics
+                           ->histogram("roms_log_sync_seconds",
+                                       "Time of each fdatasync of the embedded log (one per group "
+                                       "commit; every durable append waits for one).",
+                                       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                        0.05, 0.1, 0.25, 0.5, 1})
+                           .get();
+  }
 
   ~log_core() { close(); }
 
@@ -225,6 +234,7 @@ class log_core {
   const fs::path dir_;
   const fs::path log_dir_;
   const embedded_log_options opts_;
+  metrics::histogram* sync_seconds_ = nullptr;  // roms_log_sync_seconds, when opts_.metrics
   unique_fd lock_fd_;
 
   mutable std::shared_mutex segments_mu_;
@@ -894,7 +904,13 @@ result_msg<void> log_core::write_records() {
     const auto& path = active_seg_->path();
     int fd = active_seg_->fd();
     auto w = internal::pwrite_full(fd, buffer_.data() + records_[i].pos, bytes, seg_size, path);
-    if (w && opts_.sync) w = internal::sync_data(fd, path);
+    if (w && opts_.sync) {
+      const auto t0 = std::chrono::steady_clock::now();
+      w = internal::sync_data(fd, path);
+      if (sync_seconds_)
+        sync_seconds_->observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
     if (!w) {
       // Best effort: cut what may have landed. After a failed fdatasync the state of the page
       // cache is unknown, so the log stops taking appends (failed_) until it is reopened.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/metrics.h"
 #include "events/log.h"
 
 namespace roms::events {
@@ -25,6 +26,9 @@ struct embedded_log_options {
   // Called with a human sentence when open() repairs something (torn tail truncated, index
   // rebuilt). Default: none.
   std::function<void(const std::string&)> on_repair;
+  // Where to publish roms_log_sync_seconds (the time of each group commit's fdatasync: what
+  // every durable append waits for). Must outlive the log. Default: none.
+  metrics::registry* metrics = nullptr;
 };
 
 // Opens (creating if needed) the log in `dir`. Fails with errc::locked if another process has

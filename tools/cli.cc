@@ -42,6 +42,7 @@ result_msg<std::unique_ptr<events::event_log>> open_log(const log_options& o, bo
   events::embedded_log_options e;
   e.read_only = read_only;
   e.index_memory_bytes = o.index_memory_bytes;
+  e.metrics = o.metrics;
   e.on_repair = [](const std::string& m) { std::cerr << "roms: log repaired: " << m << "\n"; };
   return events::open_embedded_log(std::filesystem::path(o.data_dir), std::move(e));
 }

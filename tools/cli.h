@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/errc.h"
+#include "core/metrics.h"
 #include "core/result.h"
 #include "events/log.h"
 
@@ -26,6 +27,8 @@ struct log_options {
   // The log's id index (dedup): RocksDB cache + write buffers. `serve` sets it from its
   // --memory-mb budget. Default: 16 MiB.
   uint64_t index_memory_bytes = 16ull << 20;
+  // Where the log publishes its metrics (`serve`: the process registry). Default: none.
+  metrics::registry* metrics = nullptr;
 };
 
 // Adds --data (required unless `data_optional`), --log, --kafka-brokers, --kafka-topic,

@@ -167,6 +167,7 @@ int run_serve(const serve_args& a) {
   const uint64_t budget = std::max<uint64_t>(a.memory_mb, 16) << 20;
   log_options lo = a.log;
   lo.index_memory_bytes = std::max<uint64_t>(budget / 8, 4ull << 20);
+  lo.metrics = &metrics;
   std::unique_ptr<events::event_log> log;
   if (!a.read_only) {
     auto l = open_log(lo, /*read_only=*/false);

@@ -176,6 +176,38 @@ TEST(EmbeddedLogRecord, SegmentFileNames) {
 
 // ---- the log -------------------------------------------------------------------------------
 
+TEST(EmbeddedLog, PublishesTheTimeOfEachGroupCommitsSync) {
+  testing::temp_dir dir;
+  metrics::registry reg;
+  auto events = make_events("e", 5);
+  {
+    embedded_log_options o;
+    o.metrics = &reg;
+    auto log = open_log(dir.path(), std::move(o));
+    ASSERT_TRUE(log);
+    // One append at a time: one group commit, one fdatasync each.
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(std::span(&events[i], 1)));
+    ASSERT_TRUE(log->append(std::span(events).subspan(3)));
+  }
+  const std::string text = reg.render();
+  EXPECT_NE(text.find("# TYPE roms_log_sync_seconds histogram"), std::string::npos) << text;
+  EXPECT_NE(text.find("roms_log_sync_seconds_count 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("roms_log_sync_seconds_bucket{le=\"0.00025\"}"), std::string::npos) << text;
+  // Without fsync (benchmarks of the software path) nothing is observed.
+  metrics::registry none;
+  {
+    testing::temp_dir other;
+    embedded_log_options o;
+    o.metrics = &none;
+    o.sync = false;
+    auto log = open_log(other.path(), std::move(o));
+    ASSERT_TRUE(log);
+    ASSERT_TRUE(log->append(std::span(events)));
+  }
+  EXPECT_NE(none.render().find("roms_log_sync_seconds_count 0\n"), std::string::npos)
+      << none.render();
+}
+
 TEST(EmbeddedLog, AppendsInOrderWithDenseOffsets) {
   testing::temp_dir dir;
   auto log = open_log(dir.path());

@@ -109,6 +109,7 @@ class api_stack {
     if (!opts_.read_only) {
       events::embedded_log_options lo;
       lo.sync = opts_.sync;
+      lo.metrics = &metrics_;
       auto l = events::open_embedded_log(dir_, lo);
       if (!l) return l.error();
       log_ = std::move(l).value();
