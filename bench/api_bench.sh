@@ -6,6 +6,8 @@
 #     afterwards checks that the orders appended equal the 2xx answers;
 #   - GET /api/v1/orders/{id} (API key, read from the orders read model);
 #   - GET /healthz: the trivial reference on the same server.
+# and the log's group commits during the POST run (orders per fdatasync, mean fdatasync time,
+# from the server's roms_log_sync_seconds),
 # and, for each run, the server CPU each thread used per request (threads are named by
 # core/thread_name.h: roms-runner, roms-io, roms-log, roms-decide, rocksdb:low, …).
 #
@@ -102,6 +104,13 @@ run_wrk() {  # NAME then wrk args
 
 # --- POST /api/v1/orders
 before="$(orders_total)"
+# The log's group commits (roms_log_sync_seconds, events/README.md): count and total seconds.
+log_syncs() {
+  curl -fsS -H "X-API-Key: $key" "$base/metrics" |
+    awk '/^roms_log_sync_seconds_count / {c = $2} /^roms_log_sync_seconds_sum / {s = $2}
+         END {printf "%d %.6f\n", c, s}'
+}
+read -r syncs_before sync_s_before <<<"$(log_syncs)"
 perf_pid=""
 if [[ -n "${PERF:-}" ]]; then
   graph=(-g)
@@ -114,6 +123,7 @@ ROMS_BENCH_KEY="$key" ROMS_BENCH_RUN="$(date +%s%N)" \
 if [[ -n "$perf_pid" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 sleep 3  # let requests cut by wrk's stop finish on the server
 after="$(orders_total)"
+read -r syncs_after sync_s_after <<<"$(log_syncs)"
 IFS='|' read -r _ _ _ _ post_reqs post_non _ <<<"${rows[0]}"
 post_2xx=$((post_reqs - post_non))
 appended=$((after - before))
@@ -151,6 +161,12 @@ if (( extra < 0 || extra > connections )); then
 fi
 echo "check: $appended orders appended for $post_2xx 2xx answers (+$extra in flight when wrk stopped)"
 echo "server peak RSS: $((peak_rss_kb / 1024)) MiB (default memory budget)"
+syncs=$((syncs_after - syncs_before))
+if (( syncs > 0 )); then
+  awk -v n="$syncs" -v s="$sync_s_after" -v s0="$sync_s_before" -v ev="$appended" 'BEGIN {
+    printf "log group commits during the POST run: %d (%.1f orders each), fdatasync mean %.0f µs\n",
+           n, ev / n, (s - s0) * 1e6 / n }'
+fi
 # Where each run's server CPU went, by thread: the CPU each thread used during the run divided
 # by the requests answered (a steadier figure than req/s on a shared VM; the cost model).
 echo
