@@ -260,6 +260,11 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
   for (int round = 0; round < rebuild_rounds; ++round) {
     auto delay = std::chrono::milliseconds(
         one.count() / 5 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * one.count())));
+    // The random kills may all land before the first switch (tests running beside this one
+    // slow the child down): then the last one waits for three rebuilds' time, so a switch
+    // between kills is always exercised, still followed by a kill mid-way through the next.
+    if (round == rebuild_rounds - 1 && generations_seen == 0)
+      delay = std::max(delay, 3 * one);
     bool killed = run_child(spec_rebuild, delay, data.path());
     EXPECT_TRUE(killed);
     check(tail_rounds + 2 + round, true, killed, delay);
