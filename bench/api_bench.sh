@@ -108,9 +108,10 @@ before="$(orders_total)"
 log_syncs() {
   curl -fsS -H "X-API-Key: $key" "$base/metrics" |
     awk '/^roms_log_sync_seconds_count / {c = $2} /^roms_log_sync_seconds_sum / {s = $2}
-         END {printf "%d %.6f\n", c, s}'
+         /^roms_log_sync_seconds_bucket\{le="0.01"\} / {f = $2}
+         END {printf "%d %.6f %d\n", c, s, c - f}'
 }
-read -r syncs_before sync_s_before <<<"$(log_syncs)"
+read -r syncs_before sync_s_before slow_before <<<"$(log_syncs)"
 perf_pid=""
 if [[ -n "${PERF:-}" ]]; then
   graph=(-g)
@@ -123,7 +124,7 @@ ROMS_BENCH_KEY="$key" ROMS_BENCH_RUN="$(date +%s%N)" \
 if [[ -n "$perf_pid" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 sleep 3  # let requests cut by wrk's stop finish on the server
 after="$(orders_total)"
-read -r syncs_after sync_s_after <<<"$(log_syncs)"
+read -r syncs_after sync_s_after slow_after <<<"$(log_syncs)"
 IFS='|' read -r _ _ _ _ post_reqs post_non _ <<<"${rows[0]}"
 post_2xx=$((post_reqs - post_non))
 appended=$((after - before))
@@ -163,9 +164,10 @@ echo "check: $appended orders appended for $post_2xx 2xx answers (+$extra in fli
 echo "server peak RSS: $((peak_rss_kb / 1024)) MiB (default memory budget)"
 syncs=$((syncs_after - syncs_before))
 if (( syncs > 0 )); then
-  awk -v n="$syncs" -v s="$sync_s_after" -v s0="$sync_s_before" -v ev="$appended" 'BEGIN {
-    printf "log group commits during the POST run: %d (%.1f orders each), fdatasync mean %.0f µs\n",
-           n, ev / n, (s - s0) * 1e6 / n }'
+  awk -v n="$syncs" -v s="$sync_s_after" -v s0="$sync_s_before" -v ev="$appended" \
+      -v slow="$((slow_after - slow_before))" 'BEGIN {
+    printf "log group commits during the POST run: %d (%.1f orders each), fdatasync mean %.0f µs, %d over 10 ms\n",
+           n, ev / n, (s - s0) * 1e6 / n, slow }'
 fi
 # Where each run's server CPU went, by thread: the CPU each thread used during the run divided
 # by the requests answered (a steadier figure than req/s on a shared VM; the cost model).
