@@ -6,6 +6,7 @@
 #include <new>
 
 #include "projections/internal/keys.h"
+#include "projections/read_models/keys.h"
 
 namespace roms::projections::internal {
 
@@ -277,15 +278,8 @@ bool overlay::beyond_ascending(std::string_view key) {
   ascending* a = ascending_of(key);
   if (!a) return false;
   if (!a->known) {
-    // The last key under the prefix: one reverse seek, once per overlay, bounded above by
-    // the smallest key after every key under the prefix (the reserved keys at the latest).
-    std::string upper = a->prefix;
-    while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
-    if (upper.empty()) {
-      upper.assign(kReservedBegin);
-    } else {
-      ++upper.back();
-    }
+    // The last key under the prefix: one reverse seek, once per overlay.
+    const std::string upper = prefix_end(a->prefix);  // "\xff" (the reserved keys) at most
     rocksdb::ReadOptions ro;
     rocksdb::Slice lower_slice(a->prefix), upper_slice(upper);
     ro.iterate_lower_bound = &lower_slice;
