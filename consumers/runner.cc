@@ -159,6 +159,15 @@ result_msg<void> projection_runner::start() {
   }
   cancel_rebuild_ = false;
   if (rebuild_thread_.joinable()) rebuild_thread_.join();
+  {
+    std::lock_guard lk(mu_);
+    checkpointer_stop_ = false;
+    checkpoints_wanted_ = 0;
+  }
+  checkpointer_ = std::thread([this] {
+    set_thread_name("roms-checkpoint");
+    checkpoint_loop();
+  });
   thread_ = std::thread([this] {
     set_thread_name("roms-runner");
     run_loop();
@@ -186,11 +195,22 @@ void projection_runner::stop() {
   cancel_rebuild_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  if (rebuild_thread_.joinable()) rebuild_thread_.join();
   {
     std::lock_guard lk(mu_);
+    checkpointer_stop_ = true;  // a checkpoint being cut finishes; asks not started are dropped
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();
+  bool was_running = false;
+  {
+    std::lock_guard lk(mu_);
+    was_running = running_;
     running_ = false;
   }
+  // The live loop commits without the WAL: make what it applied durable now, so a process
+  // that exits after stop() finds it all on the next start (a crash folds it again instead).
+  if (was_running && !store_->read_only()) (void)store_->flush();
   fire_all_waiters(false);
 }
 
@@ -272,7 +292,7 @@ void projection_runner::run_loop() {
     {
       std::lock_guard al(apply_mu_);
       auto targets = live_targets();
-      fold_batch b(*store_, targets, durability::wal);
+      fold_batch b(*store_, targets, durability::no_wal);
       std::optional<error_info> err;
       std::optional<events::log_position> err_at;
       if (!evs.empty()) {
@@ -328,14 +348,29 @@ void projection_runner::run_loop() {
     since_checkpoint += evs.size();
     if (opts_.checkpoint_every_events > 0 && since_checkpoint >= opts_.checkpoint_every_events) {
       since_checkpoint = 0;
-      auto c = store_->checkpoint();
-      std::lock_guard lk(mu_);
-      if (c) {
-        ++checkpoints_;
-        checkpoint_error_.clear();
-      } else {
-        checkpoint_error_ = c.error().message;
+      {
+        std::lock_guard lk(mu_);
+        ++checkpoints_wanted_;
       }
+      checkpoint_cv_.notify_one();
+    }
+  }
+}
+
+void projection_runner::checkpoint_loop() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    checkpoint_cv_.wait(lk, [&] { return checkpointer_stop_ || checkpoints_wanted_ > 0; });
+    if (checkpointer_stop_) return;
+    --checkpoints_wanted_;
+    lk.unlock();
+    auto c = store_->checkpoint();
+    lk.lock();
+    if (c) {
+      ++checkpoints_;
+      checkpoint_error_.clear();
+    } else {
+      checkpoint_error_ = c.error().message;
     }
   }
 }
@@ -552,7 +587,7 @@ result_msg<void> projection_runner::catch_up(progress_fn progress) {
   if (!st)
     return make_error(st.error().value() ? errc::unavailable : errc::io_error,
                       "log stats: " + st.error().message());
-  return run_until(st.value().end_offsets, durability::wal, std::move(progress));
+  return run_until(st.value().end_offsets, durability::no_wal, std::move(progress));
 }
 
 // --- rebuild ---

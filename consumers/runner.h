@@ -68,7 +68,9 @@ struct runner_options {
   // Take a checkpoint of the store every this many events applied by the live path
   // (0 = never); a restore folds at most this many events past its checkpoint, so this
   // bounds restore time (at the measured 10–30k events/s, 100k is a few seconds; a
-  // checkpoint costs a memtable flush and hard links). Default: 100,000.
+  // checkpoint costs a memtable flush and hard links). Taken on the runner's checkpoint
+  // thread, so it holds the events up to where the live loop was when it was cut: at or past
+  // each multiple. Default: 100,000.
   uint64_t checkpoint_every_events = 100'000;
   // At start(), rebuild stale projections (stored version != code version, or never built) in
   // the background; until each is switched in, it is not applied and does not count for
@@ -117,16 +119,17 @@ class projection_runner {
   // read-only.
   result_msg<void> start();
   // Stops after the batch in progress; cancels a rebuild in progress (its generations are
-  // discarded); pending on_reached callbacks are called with false. Idempotent.
+  // discarded); pending on_reached callbacks are called with false; flushes the store (the
+  // live loop commits without the WAL). Idempotent.
   void stop();
   bool running() const;
 
   // Synchronous fold on the caller's thread, the runner not started: applies every event
   // with offset < until[p] (per partition; missing entries = 0) to every live, non-stale
-  // projection that has not applied it. `d` = no_wal is for a store nobody reads yet
-  // (restore); the store is flushed at the end then.
+  // projection that has not applied it. With `d` = no_wal (the default: catch-up, restore)
+  // the projections commit in parallel without the WAL and the store is flushed at the end.
   result_msg<void> run_until(std::vector<int64_t> until,
-                             projections::durability d = projections::durability::wal,
+                             projections::durability d = projections::durability::no_wal,
                              progress_fn progress = {});
   // run_until(the log's end now).
   result_msg<void> catch_up(progress_fn progress = {});
@@ -215,9 +218,18 @@ class projection_runner {
   std::chrono::steady_clock::time_point timer_next_ =
       std::chrono::steady_clock::time_point::max();
 
+  // Checkpoints are cut on their own thread (runner_options::checkpoint_every_events): one
+  // flushes memtables, which would otherwise hold up the live loop and every answer waiting
+  // on it. The runner thread only asks; each ask is one checkpoint, taken in turn.
+  uint64_t checkpoints_wanted_ = 0;
+  bool checkpointer_stop_ = false;
+  std::condition_variable checkpoint_cv_;
+  void checkpoint_loop();
+
   std::thread thread_;
   std::thread rebuild_thread_;
   std::thread timer_;
+  std::thread checkpointer_;
   std::vector<std::string> metric_names_;
 };
 

@@ -125,6 +125,42 @@ std::optional<std::vector<int64_t>> read_position(rocksdb::DB* db,
   return decode_position(v);
 }
 
+// The position stored in every generation column family of the RocksDB directory `dir`
+// (a checkpoint), by column family name. Opens it read-only with few open files: only the
+// files holding the position keys are read.
+result_msg<std::map<std::string, std::vector<int64_t>>> read_positions(const rocks_env& env,
+                                                                       const fs::path& dir) {
+  rocksdb::DBOptions o = env.db;
+  o.create_if_missing = false;
+  o.max_open_files = 64;  // -1 would open every table file up front
+  std::vector<std::string> names;
+  auto s = rocksdb::DB::ListColumnFamilies(o, dir.string(), &names);
+  if (!s.ok()) return rocks_error(s, "read the checkpoint " + dir.string());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, env.cf);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::OpenForReadOnly(o, dir.string(), descs, &handles, &raw);
+  if (!s.ok()) return rocks_error(s, "open the checkpoint " + dir.string());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::map<std::string, std::vector<int64_t>> out;
+  std::optional<error_info> err;
+  for (auto* h : handles) {
+    if (!err && parse_cf_name(h->GetName())) {
+      auto p = read_position(db.get(), h);
+      if (p) {
+        out[h->GetName()] = std::move(*p);
+      } else {
+        err = make_error(errc::corruption, "checkpoint " + dir.string() +
+                                               ": unreadable position in " + h->GetName());
+      }
+    }
+    db->DestroyColumnFamilyHandle(h);
+  }
+  if (err) return *err;
+  return out;
+}
+
 result_msg<void> write_file_atomic(const fs::path& path, const std::string& content) {
   fs::path tmp = path;
   tmp += ".tmp";
@@ -663,25 +699,51 @@ result_msg<checkpoint_info> projection_store::checkpoint() {
   fs::path tmp = root / ("tmp-" + std::string(seq));
   cp.dir = root / seq;
   fs::remove_all(tmp, ec);
+  // The live path writes without RocksDB's WAL (durability::no_wal), so what its memtables
+  // hold is in no file a checkpoint could link or copy. Flush first, outside the commit lock
+  // (the runner keeps folding meanwhile): the checkpoint then holds everything up to a moment
+  // ago. Whatever is committed after the flush is not in it, so the positions recorded are
+  // read back from the checkpoint itself, never from memory: they are exactly what it holds.
+  BOOST_OUTCOME_TRY(flush());
+  struct taken {
+    std::string name;
+    std::string cf;
+    uint32_t version;
+  };
+  std::vector<taken> gens;
   {
     rocksdb::Checkpoint* raw = nullptr;
     auto s = rocksdb::Checkpoint::Create(impl_->db_->db, &raw);
     if (!s.ok()) return internal::rocks_error(s, "checkpoint");
     std::unique_ptr<rocksdb::Checkpoint> ck(raw);
-    // No commit runs while the positions are read and the checkpoint is cut, so the
-    // positions recorded are exactly the ones inside it. Up to 16 MiB of WAL is copied
-    // instead of flushing every memtable (restore replays it on open).
+    // No commit and no switch runs while the checkpoint is cut, so the generations named
+    // here are the ones inside it and no commit is half in it. Up to 16 MiB of WAL (writes
+    // made with durability::wal) is copied instead of flushing every memtable (restore
+    // replays it on open).
     std::unique_lock lk(impl_->commit_mu_);
     {
       std::lock_guard ml(impl_->mu_);
       for (auto& [name, g] : impl_->live_)
-        cp.projections[name] = {g->stored_version(), g->position()};
+        gens.push_back({name, internal::cf_name(name, g->generation()), g->stored_version()});
     }
     s = ck->CreateCheckpoint(tmp.string(), /*log_size_for_flush=*/16ull << 20);
     if (!s.ok()) {
       fs::remove_all(tmp, ec);
       return internal::rocks_error(s, "checkpoint");
     }
+  }
+  auto positions = internal::read_positions(impl_->db_->env, tmp);
+  if (!positions) {
+    fs::remove_all(tmp, ec);
+    return positions.error();
+  }
+  for (const auto& t : gens) {
+    auto it = positions.value().find(t.cf);
+    if (it == positions.value().end()) {
+      fs::remove_all(tmp, ec);
+      return make_error(errc::corruption, "checkpoint " + tmp.string() + " lacks column family " + t.cf);
+    }
+    cp.projections[t.name] = {t.version, it->second};
   }
   BOOST_OUTCOME_TRY(
       internal::write_file_atomic(tmp / internal::kCheckpointFile, internal::checkpoint_json(cp)));

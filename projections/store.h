@@ -125,12 +125,16 @@ struct checkpoint_info {
 
 // Whether a fold_batch's writes go through RocksDB's WAL.
 enum class durability {
-  // The live path: WAL on, fsync off. A process crash loses nothing RocksDB was given; a
-  // machine crash may lose the last batches, which the runner folds again from the positions
-  // that survived with them (the log is the source of truth).
+  // WAL on, fsync off: each commit survives a process crash on its own. For callers that
+  // have no log to fold again from (tests of the store itself).
   wal,
-  // Restore: no WAL. The generation is not live yet; it is flushed before it becomes live
-  // (switch_to / flush), and an unfinished one is discarded on open.
+  // No WAL: the live path (the runner's loop and catch-up) and restore. A commit sits in the
+  // memtables until RocksDB flushes them (memtable full, checkpoint(), a clean close); a
+  // crash loses the commits since the last flush *together with their positions*, each column
+  // family (generation) at a commit boundary, and the runner folds them again from the log,
+  // which is the truth. This spares each commit the WAL's copy and write: measured, see
+  // docs/benchmarks.md ("live writes without the WAL"). A generation must not mix the two
+  // between flushes (a crash would replay the WAL's commits around the lost ones).
   no_wal,
   // Rebuild into fresh generations: bulk loading. Writes stay in the fold's memory across
   // commits; when the targets together hold more than store_options::bulk_memory_bytes, the
@@ -191,7 +195,10 @@ class projection_store : public std::enable_shared_from_this<projection_store> {
   // --- checkpoints ---
 
   // Takes a checkpoint of every live generation with its position (consistent with commits:
-  // no commit is half in it), then deletes the oldest beyond keep_checkpoints.
+  // no commit is half in it), then deletes the oldest beyond keep_checkpoints. Flushes the
+  // live generations first (no_wal commits are only in memtables), outside the commit lock;
+  // the positions recorded are read back from the checkpoint, so they are exactly what it
+  // holds (commits made during the flush may or may not be in it).
   result_msg<checkpoint_info> checkpoint();
   // Checkpoints under <data_dir>/projections/checkpoints, oldest first. Does not need the
   // store to be open (a running server may hold it).

@@ -217,9 +217,13 @@ TEST(ProjectionRunner, TakesCheckpointsEveryNEvents) {
   EXPECT_EQ(r.status().checkpoints, 3u);
   auto cps = projection_store::list_checkpoints(d.path());
   ASSERT_EQ(cps.size(), 3u);
+  // Cut on the checkpoint thread while the live loop goes on: each projection's position is
+  // what the checkpoint holds of it, at or past the multiple that asked for it.
   for (const auto& cp : cps) {
-    EXPECT_EQ(cp.projections.at("kv").position, cp.projections.at("counts").position);
-    EXPECT_GE(cp.projections.at("kv").position[0], 1000 * static_cast<int64_t>(cp.sequence));
+    for (const char* name : {"kv", "counts"}) {
+      EXPECT_GE(cp.projections.at(name).position[0], 1000 * static_cast<int64_t>(cp.sequence));
+      EXPECT_LE(cp.projections.at(name).position[0], 3500);
+    }
   }
 }
 

@@ -67,16 +67,15 @@ class RestoreTest : public ::testing::Test {
     o.on_stale = stale_policy::reset;
     o.keep_checkpoints = 10;
     auto store = open_store(data_.path(), testing::test_models(), o);
-    runner_options ro;
-    ro.batch_events = 1000;
-    ro.checkpoint_every_events = 10000;
-    projection_runner r(store, *log_, ro);
-    ASSERT_TRUE(r.start());
-    ASSERT_TRUE(r.wait_for({0, 49999}, 30s));
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (r.status().checkpoints < 5 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
-    r.stop();
+    // Checkpoints at exactly 10000, 20000, … 50000 (the live runner's own checkpoints land
+    // at or past each multiple: runner_test).
+    projection_runner r(store, *log_);
+    for (int64_t at = 10000; at <= 50000; at += 10000) {
+      ASSERT_TRUE(r.run_until({at}));
+      auto cp = store->checkpoint();
+      ASSERT_TRUE(cp) << cp.error().message;
+      ASSERT_EQ(cp.value().projections.at("kv").position, (std::vector<int64_t>{at}));
+    }
     ASSERT_EQ(projection_store::list_checkpoints(data_.path()).size(), 5u);
   }
 

@@ -408,6 +408,48 @@ TEST(ProjectionStore, CheckpointsRecordPositionsAndKeepTheLastK) {
   EXPECT_EQ(cps[1].sequence, 4u);
 }
 
+// The live path commits without the WAL: what a checkpoint records must be what it holds.
+TEST(ProjectionStore, CheckpointsOfWritesWithoutTheWalHoldWhatTheyRecord) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  fold_batch b(*s, {s->live("kv")}, durability::no_wal);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(b.apply(set(i, "k" + std::to_string(i), "v" + std::to_string(i))));
+    ASSERT_TRUE(b.commit());
+  }
+  auto cp = s->checkpoint();
+  ASSERT_TRUE(cp) << cp.error().message;
+  EXPECT_EQ(cp.value().projections.at("kv").position, (std::vector<int64_t>{3}));
+  // Committed after the checkpoint: not in it, and not recorded as in it.
+  ASSERT_TRUE(b.apply(set(3, "k3", "v3")));
+  ASSERT_TRUE(b.commit());
+  testing::temp_dir into;
+  ASSERT_TRUE(projection_store::copy_checkpoint(cp.value(), into.path()));
+  auto c = open_store(into.path(), {std::make_shared<kv_projection>()}, o);
+  EXPECT_EQ(c->info("kv").value().position, (std::vector<int64_t>{3}));
+  EXPECT_EQ(c->view("kv").value()->get("k/k2"), "v2");
+  EXPECT_EQ(c->view("kv").value()->get("k/k3"), std::nullopt);
+}
+
+// Writes without the WAL survive a clean close: RocksDB flushes them when the store closes.
+TEST(ProjectionStore, WritesWithoutTheWalSurviveACleanClose) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  {
+    auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+    fold_batch b(*s, {s->live("kv")}, durability::no_wal);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.apply(set(1, "b", "2")));
+    ASSERT_TRUE(b.commit());
+  }
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  EXPECT_EQ(s->info("kv").value().position, (std::vector<int64_t>{2}));
+  EXPECT_EQ(s->view("kv").value()->get("k/b"), "2");
+}
+
 TEST(ProjectionStore, CheckpointThinningKeepsOldestNewestAndSpreadsTheRest) {
   testing::temp_dir d;
   store_options o;
