@@ -399,6 +399,7 @@ class session : public std::enable_shared_from_this<session> {
       self->on_response(seq, std::move(r));
     });
   }
+  bool post_task(std::function<void()> f) { return srv_->try_post(ex_, std::move(f)); }
   bool post_stream_start(uint64_t seq, response head, std::shared_ptr<stream_channel> ch) {
     return srv_->try_post(ex_, [self = shared_from_this(), seq, head = std::move(head),
                                 ch = std::move(ch)]() mutable {
@@ -859,6 +860,11 @@ std::shared_ptr<stream_writer> responder::start_stream(response head) const {
 }
 
 bool responder::answered() const { return !state_ || state_->used.load(); }
+
+bool responder::run_on_io(std::function<void()> f) const {
+  if (!state_ || state_->used.load() || !state_->sess) return false;
+  return state_->sess->post_task(std::move(f));
+}
 
 // ---------------------------------------------------------------------------------------------
 // server::impl

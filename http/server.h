@@ -104,6 +104,12 @@ class responder {
   // Whether an answer was already given.
   bool answered() const;
 
+  // Runs `f` on the I/O thread of this request's connection, where handlers run: work that
+  // ends in respond() (a read and a render) then needs no thread of its own, and its answer
+  // no second hand-off. Call it before answering, from one thread. False, and `f` dropped,
+  // if the request was answered already or the server is stopping.
+  bool run_on_io(std::function<void()> f) const;
+
  private:
   std::shared_ptr<state> state_;
 };

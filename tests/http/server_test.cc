@@ -276,6 +276,49 @@ TEST(HttpServer, DelayedResponderAnsweredFromAnotherThread) {
   }
 }
 
+// run_on_io: work handed back from another thread runs on the thread that ran the handler
+// (the connection's I/O thread), and answers from there; once answered, it is refused.
+TEST(HttpServer, RunOnIoRunsOnTheHandlersThreadUntilAnswered) {
+  answer_threads later;
+  std::mutex mu;
+  std::thread::id handler_thread, task_thread, other_thread;
+  bool refused_after_answer = false;
+  server srv(test_options());
+  ASSERT_TRUE(srv.start([&](request&&, responder out) {
+    {
+      std::lock_guard lk(mu);
+      handler_thread = std::this_thread::get_id();
+    }
+    later.run([&, out] {
+      {
+        std::lock_guard lk(mu);
+        other_thread = std::this_thread::get_id();
+      }
+      bool posted = out.run_on_io([&, out] {
+        {
+          std::lock_guard lk(mu);
+          task_thread = std::this_thread::get_id();
+        }
+        out.respond({.status = 201, .body = "rendered"});
+        bool again = out.run_on_io([] {});
+        std::lock_guard lk(mu);
+        refused_after_answer = !again;
+      });
+      EXPECT_TRUE(posted);
+    });
+  }));
+  http_conn c(srv.port());
+  c.send(http_request("POST", "/api/v1/orders", "{}"));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(r->body, "rendered");
+  std::lock_guard lk(mu);
+  EXPECT_EQ(task_thread, handler_thread);
+  EXPECT_NE(task_thread, other_thread);
+  EXPECT_TRUE(refused_after_answer);
+}
+
 TEST(HttpServer, DroppedResponderAndThrowingHandlerAnswer500) {
   server srv(test_options());
   ASSERT_TRUE(srv.start([](request&& req, responder) {

@@ -164,8 +164,10 @@ void run_command(context& ctx, const principal& who, const request& req, const r
           out.respond(std::move(resp));
         };
         if (!o.applied) return applying();
-        // The read and the render leave the runner's (or executor's) thread.
-        defer([out, o = std::move(o), pos = std::move(pos), created_status,
+        // The read and the render leave the runner's (or executor's) thread for the
+        // connection's I/O thread, where a GET reads and renders too: one hand-off to the
+        // answer instead of two (through a worker).
+        out.run_on_io([out, o = std::move(o), pos = std::move(pos), created_status,
                render = std::move(render), location = std::move(location), applying]() {
           auto body = render(o);
           if (!body) return applying();
