@@ -565,8 +565,10 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
                              }),
               got.end());
     BOOST_OUTCOME_TRY(b.apply(got, threads_for(got.size())));
-    if (d == durability::no_wal) {
-      BOOST_OUTCOME_TRY(b.commit_separately(opts_.fold_threads));
+    if (d == durability::no_wal && threads_for(got.size()) > 1) {
+      // Big batches: each projection writes its own batch, in parallel. Small ones: one
+      // WriteBatch, as the live loop does (a hand-off to a second thread costs more).
+      BOOST_OUTCOME_TRY(b.commit_separately(threads_for(got.size())));
     } else {
       BOOST_OUTCOME_TRY(b.commit());
     }
