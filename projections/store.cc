@@ -741,7 +741,8 @@ result_msg<checkpoint_info> projection_store::checkpoint() {
     auto it = positions.value().find(t.cf);
     if (it == positions.value().end()) {
       fs::remove_all(tmp, ec);
-      return make_error(errc::corruption, "checkpoint " + tmp.string() + " lacks column family " + t.cf);
+      return make_error(errc::corruption,
+                        "checkpoint " + tmp.string() + " lacks column family " + t.cf);
     }
     cp.projections[t.name] = {t.version, it->second};
   }

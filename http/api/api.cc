@@ -173,9 +173,10 @@ void after_min_position(context& ctx, const request& req, const responder& out,
                              std::move(w).str()));
         }
         // Already reached: on_reached calls back at once on the caller's thread. Otherwise
-        // this is the runner's thread, which must not do the read.
+        // this is the runner's thread, which must not do the read: the connection's I/O
+        // thread does it, as it does for a request without min_position.
         if (std::this_thread::get_id() == caller) return then();
-        internal::defer(std::move(then));
+        out.run_on_io(std::move(then));
       });
 }
 
