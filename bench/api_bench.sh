@@ -13,7 +13,7 @@
 #
 #   bench/api_bench.sh [BUILD_DIR]     # default: build
 #   env: DURATION=10s CONNECTIONS=64 IO_THREADS=1 BENCH_DIR=<data dir, default BUILD_DIR/api-bench>
-#        NO_SYNC=1 (no fsync: the software path only)  PERF=1 (perf record the POST run; PERF=dwarf with DWARF call stacks)
+#        NO_SYNC=1 (no fsync: the software path only)  FOLD_CACHE_MB=N (the fold caches, default 4)  PERF=1 (perf record the POST run; PERF=dwarf with DWARF call stacks)
 #
 # The server is tests/http/api_test_server (the test stack: embedded log, read models, runner,
 # executor, v1 API, a fake authenticator accepting X-API-Key: test-admin):
@@ -39,6 +39,7 @@ mkdir -p "$data"
 out="$data/server.out"
 args=(--data "$data/db" --listen 127.0.0.1:0 --io-threads "$io_threads")
 [[ -n "${NO_SYNC:-}" ]] && args+=(--no-sync)
+[[ -n "${FOLD_CACHE_MB:-}" ]] && args+=(--fold-cache-mb "$FOLD_CACHE_MB")
 "$bin" "${args[@]}" >"$out" 2>&1 &
 server_pid=$!
 cleanup() { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }

@@ -87,6 +87,7 @@ struct api_stack_options {
   std::string listen = "127.0.0.1:0";
   int io_threads = 1;
   bool sync = true;  // fsync the log (false only to measure the software path)
+  uint64_t fold_cache_bytes = projections::store_options{}.fold_cache_bytes;  // per projection
   std::chrono::milliseconds apply_wait{2'000};
   bool read_only = false;
   std::string metrics_token;
@@ -106,6 +107,7 @@ class api_stack {
     for (auto& p : projections::make_read_models()) models.push_back(std::move(p));
     projections::store_options so;
     so.read_only = opts_.read_only;
+    so.fold_cache_bytes = opts_.fold_cache_bytes;
     if (!opts_.read_only) {
       events::embedded_log_options lo;
       lo.sync = opts_.sync;

@@ -1,7 +1,7 @@
 // A server process for the API crash test and the API benchmark: the stack of api_stack.h
 // (embedded log, read models, runner, executor, v1 API, fake authenticator) on a data dir.
 //
-//   api_test_server --data DIR [--listen 127.0.0.1:0] [--io-threads 1] [--no-sync]
+//   api_test_server --data DIR [--listen 127.0.0.1:0] [--io-threads 1] [--no-sync] [--fold-cache-mb 4]
 //
 // Prints "listening on HOST:PORT" once serving; SIGTERM/SIGINT stop it gracefully.
 #include <signal.h>
@@ -33,9 +33,11 @@ int main(int argc, char** argv) {
       o.io_threads = std::atoi(next().c_str());
     } else if (a == "--no-sync") {
       o.sync = false;
+    } else if (a == "--fold-cache-mb") {
+      o.fold_cache_bytes = std::strtoull(next().c_str(), nullptr, 10) << 20;
     } else {
       std::cerr << "usage: api_test_server --data DIR [--listen HOST:PORT] [--io-threads N] "
-                   "[--no-sync]\n";
+                   "[--no-sync] [--fold-cache-mb N]\n";
       return 2;
     }
   }
