@@ -59,7 +59,8 @@ TEST(OutboxWithRules, OneThankYouOneReminderAndNothingMoreOnReplayOrRestart) {
     ASSERT_EQ(gw.send_requests(), 2u);
 
     // Rebuild every projection, replay the rules from 0: the dispatcher keeps running.
-    ASSERT_TRUE(b.runner().rebuild());
+    auto rebuilt = b.runner().rebuild();
+    ASSERT_TRUE(rebuilt) << rebuilt.error().message;
     b.rules().stop();
     ASSERT_TRUE(consumers::reset_rule_position(b.state_dir(), {0}));
     ASSERT_TRUE(b.rules().start());

@@ -40,7 +40,8 @@ TEST(RulesReplay, RebuildReplayAndRestartAppendNothing) {
     end = b.log().stats().value().end_offsets[0];
 
     // Rebuild every projection (rules running), then replay the rules from 0.
-    ASSERT_TRUE(b.runner().rebuild());
+    auto rebuilt = b.runner().rebuild();
+    ASSERT_TRUE(rebuilt) << rebuilt.error().message;
     b.settle();
     EXPECT_EQ(b.store().digest("automation").value(), digest);
     const auto appended = b.rules().status().appended;
