@@ -1,7 +1,8 @@
 // A server process for the API crash test and the API benchmark: the stack of api_stack.h
 // (embedded log, read models, runner, executor, v1 API, fake authenticator) on a data dir.
 //
-//   api_test_server --data DIR [--listen 127.0.0.1:0] [--io-threads 1] [--no-sync] [--fold-cache-mb 4]
+//   api_test_server --data DIR [--listen 127.0.0.1:0] [--io-threads 1] [--no-sync]
+//                   [--fold-cache-mb 4]
 //
 // Prints "listening on HOST:PORT" once serving; SIGTERM/SIGINT stop it gracefully.
 #include <signal.h>
@@ -34,7 +35,16 @@ int main(int argc, char** argv) {
     } else if (a == "--no-sync") {
       o.sync = false;
     } else if (a == "--fold-cache-mb") {
-      o.fold_cache_bytes = std::strtoull(next().c_str(), nullptr, 10) << 20;
+      // Same range as `roms serve --fold-cache-mb`.
+      std::string v = next();
+      char* end = nullptr;
+      unsigned long long mb = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || v[0] == '-' || mb > 1024) {
+        std::cerr << "api_test_server: --fold-cache-mb takes a whole number from 0 to 1024, not '"
+                  << v << "'\n";
+        return 2;
+      }
+      o.fold_cache_bytes = static_cast<uint64_t>(mb) << 20;
     } else {
       std::cerr << "usage: api_test_server --data DIR [--listen HOST:PORT] [--io-threads N] "
                    "[--no-sync] [--fold-cache-mb N]\n";
