@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <string_view>
+#include <type_traits>
 
 #include "events/types/order.h"
 #include "projections/read_models/fold_util.h"
@@ -25,6 +28,95 @@ void index_put(fold_context& ctx, const order_record& o) {
   ctx.put(key("t", t, o.id), "");
   ctx.put(key("s", o.status, t, o.id), "");
   if (!o.customer_id.empty()) ctx.put(key("c", o.customer_id, t, o.id), "");
+}
+
+// A stored order (record_codec.h binary form) split where its status-change tail begins
+// (records.h: status, tracking_number, courier, updated_at, timeline, in that order). Views
+// into the stored bytes.
+struct stored_order {
+  std::string_view head;  // the format byte and every field before status, as stored
+  int64_t created_us = 0;
+  std::string_view status;
+  std::string_view tracking_number;
+  std::string_view courier;
+  uint64_t timeline_size = 0;
+  std::string_view timeline_entries;  // the encoded entries, as stored
+};
+
+// Walks an order_record's fields up to status: skips each, reads created_us.
+struct head_walker {
+  record_detail::reader& r;
+  stored_order& so;
+  bool at_tail = false;
+  template <class T>
+  void operator()(std::string_view name, T&) {
+    if (r.bad || at_tail) return;
+    if (name == "status") {
+      at_tail = true;
+      return;
+    }
+    if constexpr (std::is_same_v<T, int64_t>) {
+      if (name == "created_us") {
+        record_detail::read(r, so.created_us);
+        return;
+      }
+    }
+    record_detail::skip<T>(r);
+  }
+};
+
+// nullopt for a value that is not of this binary form (the JSON of older stores).
+std::optional<stored_order> split_stored(std::string_view bytes) {
+  if (bytes.empty() || bytes.front() != kRecordFormat) return std::nullopt;
+  record_detail::reader r{bytes.data() + 1, bytes.data() + bytes.size()};
+  stored_order so;
+  order_record shape;
+  head_walker w{r, so};
+  shape.fields(w);
+  if (r.bad || !w.at_tail) return std::nullopt;
+  so.head = bytes.substr(0, static_cast<size_t>(r.p - bytes.data()));
+  so.status = r.bytes(r.varint());
+  so.tracking_number = r.bytes(r.varint());
+  so.courier = r.bytes(r.varint());
+  r.bytes(r.varint());  // updated_at: replaced
+  so.timeline_size = r.varint();
+  if (r.bad) return std::nullopt;
+  so.timeline_entries = std::string_view(r.p, static_cast<size_t>(r.end - r.p));
+  return so;
+}
+
+void put_text(std::string& out, std::string_view s) {
+  record_detail::put_varint(out, s.size());
+  out.append(s);
+}
+
+// The stored order after a status change: the head and the earlier timeline entries copied as
+// bytes, the tail written anew with `te` appended. The same bytes encode_record() gives for
+// the decoded record so changed (orders_test checks).
+std::string patch_status(const stored_order& so, std::string_view status,
+                         std::string_view tracking_number, std::string_view courier,
+                         std::string_view updated_at, const timeline_entry& te) {
+  std::string out;
+  out.reserve(so.head.size() + so.timeline_entries.size() + status.size() +
+              tracking_number.size() + courier.size() + updated_at.size() + 96);
+  out.append(so.head);
+  put_text(out, status);
+  put_text(out, tracking_number);
+  put_text(out, courier);
+  put_text(out, updated_at);
+  record_detail::put_varint(out, so.timeline_size + 1);
+  out.append(so.timeline_entries);
+  record_detail::write(out, te);
+  return out;
+}
+
+void move_status(fold_context& ctx, std::string_view id, int64_t created_us,
+                 const std::string& from, const std::string& to) {
+  std::string t = fixed20(created_us);
+  ctx.del(key("s", from, t, id));
+  bump(ctx, from, -1);
+  bump(ctx, to, 1);
+  ctx.put(key("s", to, t, id), "");
 }
 
 }  // namespace
@@ -73,20 +165,31 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
   BOOST_OUTCOME_TRY(auto c_ref, decode_shared<events::order_status_changed>(e));
   const events::order_status_changed& c = *c_ref;
   std::string ok = key("o", c.order_id);
-  auto o = load<order_record>(ctx, ok);
-  if (!o) return success();  // unknown order (an ops-appended event): nothing to fold into
+  auto cur = ctx.peek(ok);
+  if (!cur) return success();  // unknown order (an ops-appended event): nothing to fold into
+  te.status = c.to;
+  te.note = c.note;
+  if (auto so = split_stored(*cur)) {
+    // The common case: rewrite the tail only. Everything read from `cur` is used before the
+    // next write (a write may move the engine's copy).
+    std::string value = patch_status(
+        *so, c.to, c.tracking_number.empty() ? so->tracking_number : c.tracking_number,
+        c.courier.empty() ? so->courier : c.courier, te.at, te);
+    std::string from(so->status);
+    int64_t created_us = so->created_us;
+    if (from != c.to) move_status(ctx, c.order_id, created_us, from, c.to);
+    ctx.put(ok, value);
+    return success();
+  }
+  auto o = load<order_record>(ctx, ok);  // the JSON of an older store
+  if (!o) return success();
   if (o->status != c.to) {
-    ctx.del(key("s", o->status, fixed20(o->created_us), o->id));
-    bump(ctx, o->status, -1);
-    bump(ctx, c.to, 1);
+    move_status(ctx, o->id, o->created_us, o->status, c.to);
     o->status = c.to;
-    ctx.put(key("s", o->status, fixed20(o->created_us), o->id), "");
   }
   if (!c.tracking_number.empty()) o->tracking_number = c.tracking_number;
   if (!c.courier.empty()) o->courier = c.courier;
   o->updated_at = te.at;
-  te.status = c.to;
-  te.note = c.note;
   o->timeline.push_back(std::move(te));
   store(ctx, ok, *o);
   return success();

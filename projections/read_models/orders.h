@@ -33,7 +33,8 @@ class orders_projection final : public projection {
  public:
   explicit orders_projection(bool single_partition = true) : single_(single_partition) {}
   std::string_view name() const override { return "orders"; }
-  uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
+  // 2: binary records (record_codec.h); 3: the order's status-change fields stored last
+  uint32_t version() const override { return 3; }
   // Order ids grow with time: a new order's o/ check needs no RocksDB read.
   std::vector<std::string> ascending_prefixes() const override { return {"o/"}; }
   bool wants(std::string_view type) const override;

@@ -197,6 +197,45 @@ void read(reader& r, T& v) {
   }
 }
 
+// Moves the cursor past one encoded T without decoding it (no allocation).
+template <class T>
+void skip(reader& r);
+
+struct field_skipper {
+  reader& r;
+  template <class T>
+  void operator()(std::string_view, T&) {
+    if (!r.bad) skip<T>(r);
+  }
+};
+
+template <class T>
+void skip(reader& r) {
+  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, raw_json>) {
+    r.bytes(r.varint());
+  } else if constexpr (std::is_same_v<T, bool>) {
+    r.byte();
+  } else if constexpr (std::is_integral_v<T>) {
+    r.varint();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    r.bytes(8);
+  } else if constexpr (is_optional<T>::value) {
+    if (r.byte()) skip<typename T::value_type>(r);
+  } else if constexpr (is_vector<T>::value) {
+    uint64_t n = r.varint();
+    if (n > static_cast<uint64_t>(r.end - r.p)) {
+      r.bad = true;
+      return;
+    }
+    for (uint64_t i = 0; i < n && !r.bad; ++i) skip<typename T::value_type>(r);
+  } else {
+    static_assert(has_fields<T>::value, "record member type not supported");
+    T shape{};  // only its members' types are used
+    field_skipper fs{r};
+    shape.fields(fs);
+  }
+}
+
 }  // namespace record_detail
 
 template <class T>

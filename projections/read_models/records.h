@@ -27,7 +27,9 @@ struct timeline_entry {
   }
 };
 
-// orders: "o/<order_id>"
+// orders: "o/<order_id>". Stored in fields() order: what order.placed fixed first, then what
+// status changes move (status, tracking_number, courier, updated_at, timeline), so a status
+// change rewrites only that tail and copies the rest as bytes (orders.cc, patch_status).
 struct order_record {
   std::string id;
   std::string external_id;
@@ -50,12 +52,14 @@ struct order_record {
   std::vector<timeline_entry> timeline;
   template <class V>
   void fields(V& v) {
-    v("id", id); v("external_id", external_id); v("channel", channel); v("status", status);
+    v("id", id); v("external_id", external_id); v("channel", channel);
     v("customer_id", customer_id); v("customer", customer); v("items", items);
     v("total", total); v("currency", currency); v("payment", payment); v("note", note);
-    v("warehouse", warehouse); v("flags", flags); v("tracking_number", tracking_number);
-    v("courier", courier); v("created_at", created_at); v("updated_at", updated_at);
-    v("created_us", created_us); v("timeline", timeline);
+    v("warehouse", warehouse); v("flags", flags); v("created_at", created_at);
+    v("created_us", created_us);
+    // The tail a status change rewrites (patch_status in orders.cc relies on this order).
+    v("status", status); v("tracking_number", tracking_number); v("courier", courier);
+    v("updated_at", updated_at); v("timeline", timeline);
   }
 };
 

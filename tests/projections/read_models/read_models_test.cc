@@ -8,6 +8,7 @@
 #include "events/types.h"
 #include "projections/read_models.h"
 #include "projections/read_models/keys.h"
+#include "projections/read_models/record_codec.h"
 #include "tests/projections/read_models/memory_store.h"
 
 namespace roms::projections {
@@ -118,6 +119,85 @@ TEST(OrdersReadModel, ListsNewestFirstAndFollowsStatus) {
   auto counts = orders_query::count_by_status(m);
   EXPECT_EQ(counts[0], (std::pair<std::string, int64_t>{"pending", 2}));
   EXPECT_EQ(counts[2], (std::pair<std::string, int64_t>{"shipped", 1}));
+}
+
+// A status change rewrites only the stored order's tail (orders.cc, patch_status): the bytes
+// must be exactly what encoding the whole changed record gives, every field intact.
+TEST(OrdersReadModel, StatusChangesRewriteTheTailAsAWholeEncodeWould) {
+  sequence s;
+  auto placed = order("ord_1", "cus_1", 180000,
+                      {{"prd_1", "SKU-1", "Kopi Gayo", 2, 45000, false, false},
+                       {"", "SKU-X", "Teh \"Melati\"", 1, 90000, true, true}});
+  placed.note = "kirim sore";
+  placed.flags = {"unknown_sku", "backorder"};
+  placed.payment = {"virtual_account", "prepaid"};
+  placed.warehouse = "main";
+  s.add("ord_1", kT0, placed, "user:7");
+  s.add("ord_1", kT0 + 1000, status("ord_1", "pending", "processed"));
+  events::order_status_changed shipped{"ord_1", "processed", "shipped", "via JNE", "JN123",
+                                       "JNE"};
+  s.add("ord_1", kT0 + 2000, shipped, "user:8");
+  s.add("ord_1", kT0 + 3000, status("ord_1", "shipped", "shipped"));  // same status again
+  s.add("ord_1", kT0 + 4000, status("ord_1", "shipped", "delivered"));
+  orders_projection p;
+  memory_store m;
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    ASSERT_TRUE(p.apply(s.events[i], m));
+    auto stored = m.get("o/ord_1");
+    ASSERT_TRUE(stored);
+    auto rec = decode_record<order_record>(*stored);
+    ASSERT_TRUE(rec) << "after event " << i;
+    EXPECT_EQ(encode_record(*rec), *stored) << "after event " << i;
+    EXPECT_EQ(rec->timeline.size(), i + 1);
+  }
+  auto o = orders_query::get(m, "ord_1");
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->status, "delivered");
+  EXPECT_EQ(o->tracking_number, "JN123");  // kept by the changes that carry none
+  EXPECT_EQ(o->courier, "JNE");
+  EXPECT_EQ(o->updated_at, format_rfc3339(from_micros(kT0 + 4000)));
+  EXPECT_EQ(o->created_us, kT0);
+  EXPECT_EQ(o->note, "kirim sore");
+  ASSERT_EQ(o->items.size(), 2u);
+  EXPECT_EQ(o->items[1].name, "Teh \"Melati\"");
+  EXPECT_TRUE(o->items[1].backorder);
+  EXPECT_EQ(o->flags, (std::vector<std::string>{"unknown_sku", "backorder"}));
+  EXPECT_EQ(o->payment.method, "virtual_account");
+  EXPECT_EQ(o->customer.city, "Bandung");
+  ASSERT_EQ(o->timeline.size(), 5u);
+  EXPECT_EQ(o->timeline[0].actor, "user:7");
+  EXPECT_EQ(o->timeline[2].status, "shipped");
+  EXPECT_EQ(o->timeline[2].note, "via JNE");
+  EXPECT_EQ(o->timeline[2].actor, "user:8");
+  EXPECT_EQ(o->timeline[2].position, "2");
+  EXPECT_EQ(o->timeline[4].status, "delivered");
+  // The indexes moved with the status: one entry under delivered, none left elsewhere.
+  EXPECT_EQ(orders_query::list(m, {.status = "delivered"}).items.size(), 1u);
+  for (const char* st : {"pending", "processed", "shipped"})
+    EXPECT_TRUE(orders_query::list(m, {.status = st}).items.empty()) << st;
+  auto counts = orders_query::count_by_status(m);
+  EXPECT_EQ(counts[3], (std::pair<std::string, int64_t>{"delivered", 1}));
+  EXPECT_EQ(counts[2], (std::pair<std::string, int64_t>{"shipped", 0}));
+}
+
+// An order stored as JSON by an older version still takes status changes.
+TEST(OrdersReadModel, StatusChangeOnAnOrderStoredAsJson) {
+  sequence s;
+  s.add("ord_1", kT0, order("ord_1", "cus_1", 90000));
+  s.add("ord_1", kT0 + 1000, status("ord_1", "pending", "cancelled"));
+  orders_projection p;
+  memory_store m;
+  ASSERT_TRUE(p.apply(s.events[0], m));
+  auto rec = orders_query::get(m, "ord_1");
+  ASSERT_TRUE(rec);
+  m.put("o/ord_1", events::encode_payload(*rec));  // JSON, as version 1 stored it
+  ASSERT_TRUE(p.apply(s.events[1], m));
+  auto o = orders_query::get(m, "ord_1");
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->status, "cancelled");
+  EXPECT_EQ(o->timeline.size(), 2u);
+  EXPECT_EQ(orders_query::list(m, {.status = "cancelled"}).items.size(), 1u);
+  EXPECT_TRUE(orders_query::list(m, {.status = "pending"}).items.empty());
 }
 
 TEST(OrdersReadModel, CursorPagesThroughEverythingOnce) {
