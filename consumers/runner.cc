@@ -7,11 +7,13 @@
 
 #include <unistd.h>
 
+#include "consumers/internal/read_ahead.h"
 #include "core/errc.h"
 #include "core/metrics.h"
 #include "core/thread_name.h"
 #include "events/json_writer.h"
 #include "events/payload.h"
+#include "projections/read_models.h"
 
 namespace roms::consumers {
 
@@ -104,6 +106,16 @@ projection_runner::~projection_runner() {
   if (opts_.metrics)
     for (const auto& n : metric_names_) opts_.metrics->remove(n);
 }
+
+namespace {
+// True if any of `targets` folds a type whose payload read-ahead decodes.
+bool wants_shared(const std::vector<std::shared_ptr<projections::fold_target>>& targets) {
+  for (const auto& t : targets)
+    for (auto type : projections::shared_payload_types())
+      if (t->proj().wants(type)) return true;
+  return false;
+}
+}  // namespace
 
 size_t projection_runner::threads_for(size_t events) const {
   return events >= 256 ? std::max<size_t>(opts_.fold_threads, 1) : 1;
@@ -539,6 +551,17 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
 
   std::vector<int32_t> open_parts;
   std::unique_ptr<events::log_reader> reader;
+  std::unique_ptr<internal::read_ahead> ahead;  // over `reader`, reset with it
+  const bool decode_shared = wants_shared(targets);
+  // Events past the limit of their partition are dropped (the reader may run ahead).
+  auto drop_past_until = [&until](std::vector<events::stored_event>& got) {
+    got.erase(std::remove_if(got.begin(), got.end(),
+                             [&](const events::stored_event& e) {
+                               return e.position.offset >=
+                                      at(until, static_cast<size_t>(e.position.partition));
+                             }),
+              got.end());
+  };
   // Synchronous: nobody waits for a batch (the runner is not serving), so the big batches.
   const size_t batch = opts_.rebuild_batch_events;
   while (true) {
@@ -547,24 +570,20 @@ result_msg<void> projection_runner::run_until(std::vector<int64_t> until, durabi
     if (!reader || want != open_parts) {
       std::vector<int64_t> from(n, 0);
       for (int32_t p : want) from[static_cast<size_t>(p)] = min_pos(p);
+      ahead.reset();  // before the reader it reads from
       BOOST_OUTCOME_TRY(auto r, with_msg(log_.open_reader(from, want), "open a log reader"));
       reader = std::move(r);
+      ahead = std::make_unique<internal::read_ahead>(*reader, batch, decode_shared,
+                                                     drop_past_until);
       open_parts = want;
     }
-    auto rr = reader->read(batch, opts_.poll_wait);
+    auto rr = ahead->next(opts_.poll_wait);
     if (!rr) {
       if (transient(rr.error())) continue;
       return make_error(errc::corruption, "reading the log: " + rr.error().message());
     }
-    auto& got = rr.value();
-    // Events past the limit of their partition are dropped (the reader may run ahead).
-    got.erase(std::remove_if(got.begin(), got.end(),
-                             [&](const events::stored_event& e) {
-                               return e.position.offset >=
-                                      at(until, static_cast<size_t>(e.position.partition));
-                             }),
-              got.end());
-    BOOST_OUTCOME_TRY(b.apply(got, threads_for(got.size())));
+    auto& got = rr.value().events;
+    BOOST_OUTCOME_TRY(b.apply(got, threads_for(got.size()), nullptr, rr.value().memo.get()));
     if (d == durability::no_wal && threads_for(got.size()) > 1) {
       // Big batches: each projection writes its own batch, in parallel. Small ones: one
       // WriteBatch, as the live loop does (a hand-off to a second thread costs more).
@@ -644,6 +663,7 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
     return error_info{reader_r.error(), "open a log reader: " + reader_r.error().message()};
   }
   auto reader = std::move(reader_r).value();
+  internal::read_ahead ahead(*reader, opts_.rebuild_batch_events, wants_shared(gens));
   // Destroyed before the switch: the live loop must be able to open its own batch on these
   // generations as soon as the apply lock is released.
   auto bp = std::make_unique<fold_batch>(*store_, gens, durability::bulk);
@@ -674,14 +694,16 @@ result_msg<void> projection_runner::rebuild_locked(std::vector<std::string> name
   };
   auto fold_some = [&](std::chrono::milliseconds wait) -> result_msg<size_t> {
     if (cancel_rebuild_) return make_error(errc::closed, "rebuild cancelled (runner stopping)");
-    auto rr = reader->read(opts_.rebuild_batch_events, wait);
+    auto rr = ahead.next(wait);
     if (!rr) {
       if (transient(rr.error())) return size_t{0};
       return make_error(errc::corruption, "reading the log: " + rr.error().message());
     }
-    BOOST_OUTCOME_TRY(b.apply(rr.value(), threads_for(rr.value().size())));
+    auto& got = rr.value();
+    BOOST_OUTCOME_TRY(
+        b.apply(got.events, threads_for(got.events.size()), nullptr, got.memo.get()));
     BOOST_OUTCOME_TRY(b.commit_separately(opts_.fold_threads));
-    return rr.value().size();
+    return got.events.size();
   };
   auto lag = [&] {
     uint64_t l = 0;

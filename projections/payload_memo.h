@@ -28,6 +28,11 @@ class payload_memo {
   payload_memo(const payload_memo&) = delete;
   payload_memo& operator=(const payload_memo&) = delete;
 
+  // True if this memo was made over exactly `evs` (the same events, where they are now).
+  bool covers(std::span<const events::stored_event> evs) const {
+    return evs.data() == first_ && evs.size() == n_;
+  }
+
   // The memo of the batch this thread is folding; nullptr outside fold_batch::apply(span).
   static payload_memo* current();
   // Installs `m` as this thread's current memo for its lifetime.

@@ -1,5 +1,8 @@
 #include "projections/read_models.h"
 
+#include "events/types/order.h"
+#include "projections/read_models/fold_util.h"
+
 namespace roms::projections {
 
 std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition) {
@@ -13,6 +16,32 @@ std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition)
   v.push_back(std::make_unique<messages_projection>());
   v.push_back(std::make_unique<conversations_projection>());
   return v;
+}
+
+namespace {
+template <class T>
+void decode_into(payload_memo& memo, const events::stored_event& e) {
+  static_assert(kSharedPayload<T>);
+  if (memo.find<T>(e)) return;
+  auto r = events::decode_payload<T>(e.event.payload);
+  if (r) (void)memo.offer<T>(e, std::move(r).value());
+}
+}  // namespace
+
+const std::vector<std::string_view>& shared_payload_types() {
+  static const std::vector<std::string_view> types{events::order_placed::kType,
+                                                   events::order_status_changed::kType};
+  return types;
+}
+
+void decode_shared_payloads(payload_memo& memo, std::span<const events::stored_event> evs) {
+  for (const auto& e : evs) {
+    if (e.event.type == events::order_placed::kType) {
+      decode_into<events::order_placed>(memo, e);
+    } else if (e.event.type == events::order_status_changed::kType) {
+      decode_into<events::order_status_changed>(memo, e);
+    }
+  }
 }
 
 }  // namespace roms::projections

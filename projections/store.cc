@@ -931,7 +931,7 @@ result_msg<void> fold_batch::apply(const events::stored_event& e) {
 }
 
 result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, size_t threads,
-                                   size_t* failed_index) {
+                                   size_t* failed_index, payload_memo* given_memo) {
   for (size_t i = 0; i < evs.size(); ++i) {
     if (auto bad = check_position(evs[i])) {
       if (failed_index) *failed_index = i;
@@ -950,9 +950,12 @@ result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, si
     std::optional<error_info> error;
   };
   std::vector<failure> failures(slots.size());
-  payload_memo memo(evs);  // payloads several projections decode: parsed once
+  // Payloads several projections decode: parsed once (or already, by the caller).
+  std::optional<payload_memo> own_memo;
+  payload_memo* memo = given_memo;
+  if (!memo || !memo->covers(evs)) memo = &own_memo.emplace(evs);
   internal::parallel_for(order.size(), threads, [&](size_t k) {
-    payload_memo::scope use(&memo);
+    payload_memo::scope use(memo);
     size_t si = order[k];
     auto t0 = std::chrono::steady_clock::now();
     for (size_t i = 0; i < evs.size(); ++i) {

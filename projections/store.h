@@ -40,6 +40,8 @@
 
 namespace roms::projections {
 
+class payload_memo;
+
 namespace internal {
 class store_impl;
 class batch_impl;
@@ -242,9 +244,10 @@ class fold_batch {
   // independent: separate column families, separate overlays; the slowest targets of the
   // previous call start first). Same result as apply() on each event. On failure returns the
   // error of the earliest failing event and sets `*failed_index` to its index; the batch must
-  // then be reset().
+  // then be reset(). `memo`: the batch's shared payloads, decoded ahead (payload_memo.h,
+  // decode_shared_payloads); it must be over exactly `evs`. Without one the batch makes its own.
   result_msg<void> apply(std::span<const events::stored_event> evs, size_t threads = 1,
-                         size_t* failed_index = nullptr);
+                         size_t* failed_index = nullptr, payload_memo* memo = nullptr);
   // Writes every target's changes and new position in one WriteBatch. On success the targets'
   // committed positions move; the batch is empty again and can be reused. (durability::bulk:
   // as commit_separately(1).)
