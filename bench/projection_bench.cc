@@ -221,6 +221,14 @@ int main(int argc, char** argv) {
     row("rebuild (all read models)", n, rw,
         "bulk load (" + std::to_string(bulk_mib) + " MiB in memory, then SST ingestion), batch " +
             std::to_string(ropts.rebuild_batch_events) + ", switch");
+    if (std::getenv("ROMS_BENCH_STATS")) {
+      std::fprintf(stderr, "%s\n", store.value()->debug_stats().c_str());
+      for (const auto& p : store.value()->projections())
+        if (auto g = store.value()->live(p->name()))
+          std::fprintf(stderr, "reads from RocksDB during the rebuild, %s: %llu\n",
+                       std::string(p->name()).c_str(),
+                       static_cast<unsigned long long>(g->store_reads()));
+    }
     for (const auto& p : store.value()->projections()) {
       auto d = store.value()->digest(p->name()).value();
       if (!g_no_live && d != live_digests[std::string(p->name())])

@@ -45,6 +45,9 @@ class fold_context {
   virtual std::optional<std::string_view> peek(std::string_view key) = 0;
   bool contains(std::string_view key) { return peek(key).has_value(); }
   virtual void put(std::string_view key, std::string_view value) = 0;
+  // put() of a value this fold does not expect to read again (a delivered or cancelled order):
+  // the engine's caches let it go before anything else (a later read still finds it).
+  virtual void put_cold(std::string_view key, std::string_view value) { put(key, value); }
   virtual void del(std::string_view key) = 0;
   // Calls f(key, value) for keys in [begin, end) in key order, as of the events applied so
   // far (this batch's writes merged over the store). f returns false to stop.

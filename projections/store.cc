@@ -833,6 +833,14 @@ std::string projection_store::debug_stats() const {
   std::string out, s;
   impl_->db_->db->GetProperty("rocksdb.stats", &s);
   out += s;
+  // Each read model's column family: its levels, compactions and ingested files.
+  for (const auto& p : impl_->projections_) {
+    auto g = impl_->live(p->name());
+    if (!g) continue;
+    s.clear();
+    if (impl_->db_->db->GetProperty(g->cf(), "rocksdb.cfstats-no-file-histogram", &s))
+      out += "--- " + std::string(p->name()) + " ---\n" + s;
+  }
   out += "block cache usage: " + std::to_string(impl_->db_->env.cache->GetUsage()) + " of " +
          std::to_string(impl_->db_->env.cache->GetCapacity()) + "\n";
   out += "memtables: " + std::to_string(impl_->db_->env.wbm->memory_usage()) + " of " +

@@ -24,6 +24,15 @@ void overlay::touch(entry& e) {
   lru_.next = &e;
 }
 
+void overlay::make_coldest(entry& e) {
+  if (lru_.prev == &e) return;
+  unlink(e);
+  e.prev = lru_.prev;
+  e.next = &lru_;
+  lru_.prev->next = &e;
+  lru_.prev = &e;
+}
+
 void overlay::entry_deleter::operator()(entry* e) const {
   e->~entry();
   ::operator delete(static_cast<void*>(e));
@@ -317,6 +326,13 @@ void overlay::put(std::string_view key, std::string_view value) {
   note_ascending(key);
   entry& e = dirty_slot(key);
   set_value(key, e, std::string(value));
+}
+
+void overlay::put_cold(std::string_view key, std::string_view value) {
+  put(key, value);
+  if (is_reserved(key) || (!write_only_.empty() && write_only_key(key))) return;
+  auto it = map_.find(key);
+  if (it != map_.end()) make_coldest(*it->second);
 }
 
 void overlay::del(std::string_view key) {

@@ -81,6 +81,8 @@ class overlay final : public fold_context {
   std::optional<std::string> get(std::string_view key) override;
   std::optional<std::string_view> peek(std::string_view key) override;
   void put(std::string_view key, std::string_view value) override;
+  // Written like put(), then made the least recently used entry: evicted first.
+  void put_cold(std::string_view key, std::string_view value) override;
   void del(std::string_view key) override;
   void scan(std::string_view begin, std::string_view end,
             const std::function<bool(std::string_view, std::string_view)>& f) override;
@@ -157,6 +159,7 @@ class overlay final : public fold_context {
   // or for a write-only key (both set error_).
   entry* lookup(std::string_view key);
   void touch(entry& e);
+  void make_coldest(entry& e);
   void unlink(entry& e);
   void evict(size_t keep_bytes);
 

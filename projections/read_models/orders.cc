@@ -178,7 +178,12 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
     std::string from(so->status);
     int64_t created_us = so->created_us;
     if (from != c.to) move_status(ctx, c.order_id, created_us, from, c.to);
-    ctx.put(ok, value);
+    // A delivered or cancelled order moves no further: caches keep the open ones instead.
+    if (c.to == "delivered" || c.to == "cancelled") {
+      ctx.put_cold(ok, value);
+    } else {
+      ctx.put(ok, value);
+    }
     return success();
   }
   auto o = load<order_record>(ctx, ok);  // the JSON of an older store

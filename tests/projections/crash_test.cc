@@ -287,7 +287,7 @@ void crash_rounds(const std::string& brokers, const std::string& topic, size_t n
 }
 
 TEST(ProjectionCrash, EmbeddedKillAtRandomPointsThenRecoverExactlyOnce) {
-  crash_rounds("", "", 600000, 10, 5, 50, 500);
+  crash_rounds("", "", 600000, 10, 5, 50, 300);
 }
 
 TEST(ProjectionCrash, KafkaKillAtRandomPointsThenRecoverExactlyOnce) {

@@ -66,6 +66,33 @@ TEST_F(OverlayTest, EvictsLeastRecentlyUsedFirstAndStaysWithinItsLimit) {
   for (int i = 10; i < 20; ++i) EXPECT_FALSE(ov.get(k(i))) << i;
 }
 
+// put_cold(): the value is written like any other but is the first to leave the cache; a
+// later touch makes it an ordinary entry again.
+TEST_F(OverlayTest, ColdWritesAreEvictedFirstAndStillRead) {
+  overlay ov(db_.get(), cf());
+  const std::string value(100, 'v');
+  for (int i = 0; i < 20; ++i) ov.put(k(i), value);   // the oldest ten are 0..9
+  for (int i = 20; i < 30; ++i) ov.put_cold(k(i), value);  // written last, but cold
+  ov.put_cold(k(30), value);
+  ASSERT_TRUE(ov.get(k(30)));  // touched again: an ordinary entry
+  const size_t all = ov.bytes();
+  commit(ov, all - all / 31 * 10);  // room for 21 of the 31 entries
+  for (int i = 0; i < 31; ++i) forget(k(i));
+  for (int i = 20; i < 30; ++i) EXPECT_FALSE(ov.get(k(i))) << i;  // the cold ones went
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(ov.get(k(i)).value_or(""), value) << i;
+  EXPECT_EQ(ov.get(k(30)).value_or(""), value);
+}
+
+TEST_F(OverlayTest, ColdWritesReachTheStore) {
+  overlay ov(db_.get(), cf());
+  ov.put_cold(k(1), "delivered");
+  commit(ov, 0);  // nothing stays cached
+  std::string got;
+  ASSERT_TRUE(db_->Get(rocksdb::ReadOptions(), k(1), &got).ok());
+  EXPECT_EQ(got, "delivered");
+  EXPECT_EQ(ov.get(k(1)).value_or(""), "delivered");
+}
+
 TEST_F(OverlayTest, ScanMergesWritesInKeyOrderIncludingKeysWrittenAheadDuringIt) {
   overlay ov(db_.get(), cf());
   for (int i : {5, 1, 9}) ov.put(k(i), "old");
