@@ -15,22 +15,21 @@ void overlay::unlink(entry& e) {
   e.next->prev = e.prev;
 }
 
-void overlay::touch(entry& e) {
-  if (lru_.next == &e) return;
+// Moves `e` (linked, not `prev`) to right after `prev`.
+void overlay::move_after(entry& e, entry& prev) {
   unlink(e);
-  e.next = lru_.next;
-  e.prev = &lru_;
-  lru_.next->prev = &e;
-  lru_.next = &e;
+  e.prev = &prev;
+  e.next = prev.next;
+  prev.next->prev = &e;
+  prev.next = &e;
+}
+
+void overlay::touch(entry& e) {
+  if (lru_.next != &e) move_after(e, lru_);
 }
 
 void overlay::make_coldest(entry& e) {
-  if (lru_.prev == &e) return;
-  unlink(e);
-  e.prev = lru_.prev;
-  e.next = &lru_;
-  lru_.prev->next = &e;
-  lru_.prev = &e;
+  if (lru_.prev != &e) move_after(e, *lru_.prev);
 }
 
 void overlay::entry_deleter::operator()(entry* e) const {

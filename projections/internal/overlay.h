@@ -160,6 +160,7 @@ class overlay final : public fold_context {
   entry* lookup(std::string_view key);
   void touch(entry& e);
   void make_coldest(entry& e);
+  void move_after(entry& e, entry& prev);
   void unlink(entry& e);
   void evict(size_t keep_bytes);
 
