@@ -47,6 +47,15 @@ export async function newPage(browser: Browser, viewport = LAPTOP, lang: 'id' | 
       localStorage.setItem('roms.lang', l);
     }
   }, lang);
+  // The live stream (/api/v1/stream) of every page of the context: refusals and failures
+  // other than a page closing it, so a test waiting for live-state=open says why it is not.
+  context.on('response', (r) => {
+    if (r.url().includes('/api/v1/stream') && r.status() !== 200) console.error(`[stream] HTTP ${r.status()} ${r.url()}`);
+  });
+  context.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText ?? '';
+    if (r.url().includes('/api/v1/stream') && !/ERR_ABORTED/.test(why)) console.error(`[stream] failed: ${why}`);
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
