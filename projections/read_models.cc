@@ -1,6 +1,5 @@
 #include "projections/read_models.h"
 
-#include "events/types/order.h"
 #include "projections/read_models/fold_util.h"
 
 namespace roms::projections {
@@ -21,27 +20,29 @@ std::vector<std::unique_ptr<projection>> make_read_models(bool single_partition)
 namespace {
 template <class T>
 void decode_into(payload_memo& memo, const events::stored_event& e) {
-  static_assert(kSharedPayload<T>);
-  if (memo.find<T>(e)) return;
+  if (e.event.type != T::kType || memo.find<T>(e)) return;
   auto r = events::decode_payload<T>(e.event.payload);
   if (r) (void)memo.offer<T>(e, std::move(r).value());
+}
+
+template <class... T>
+std::vector<std::string_view> type_names(payload_list<T...>) {
+  return {T::kType...};
+}
+
+template <class... T>
+void decode_all(payload_list<T...>, payload_memo& memo, const events::stored_event& e) {
+  (decode_into<T>(memo, e), ...);
 }
 }  // namespace
 
 const std::vector<std::string_view>& shared_payload_types() {
-  static const std::vector<std::string_view> types{events::order_placed::kType,
-                                                   events::order_status_changed::kType};
+  static const std::vector<std::string_view> types = type_names(shared_payloads{});
   return types;
 }
 
 void decode_shared_payloads(payload_memo& memo, std::span<const events::stored_event> evs) {
-  for (const auto& e : evs) {
-    if (e.event.type == events::order_placed::kType) {
-      decode_into<events::order_placed>(memo, e);
-    } else if (e.event.type == events::order_status_changed::kType) {
-      decode_into<events::order_status_changed>(memo, e);
-    }
-  }
+  for (const auto& e : evs) decode_all(shared_payloads{}, memo, e);
 }
 
 }  // namespace roms::projections

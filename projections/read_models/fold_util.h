@@ -96,10 +96,22 @@ void store(fold_context& ctx, std::string_view key, const T& value) {
 }
 
 // Payload types that several read models decode (orders, customers, catalog, daily,
-// automation): decoded once per fold batch and copied for the others (payload_memo.h).
+// automation): decoded once per fold batch and copied for the others (payload_memo.h), or
+// ahead of the fold by the runner's read-ahead (read_models.h, decode_shared_payloads).
+// One list: adding a type here is all it takes.
+template <class... T>
+struct payload_list {};
+using shared_payloads = payload_list<events::order_placed, events::order_status_changed>;
+
+namespace fold_detail {
+template <class T, class List>
+struct in_list;
+template <class T, class... U>
+struct in_list<T, payload_list<U...>> : std::bool_constant<(std::is_same_v<T, U> || ...)> {};
+}  // namespace fold_detail
+
 template <class T>
-inline constexpr bool kSharedPayload = std::is_same_v<T, events::order_placed> ||
-                                       std::is_same_v<T, events::order_status_changed>;
+inline constexpr bool kSharedPayload = fold_detail::in_list<T, shared_payloads>::value;
 
 // A decoded payload that is either the batch's shared copy (payload_memo) or the caller's own:
 // read it through * and ->. No copy of the shared one (an order.placed with its items and
