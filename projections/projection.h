@@ -80,6 +80,26 @@ class projection {
   // folded already?" check) is answered "absent" without reading RocksDB. Keys that arrive
   // out of order are just as correct: their reads go to RocksDB. Default: none.
   virtual std::vector<std::string> ascending_prefixes() const { return {}; }
+  // Index entries that are a function of one stored record each: an order's entry in the
+  // by-status index is a function of the order's record. A rebuild into a fresh generation
+  // (durability::bulk) does not write them while it folds (each event would move them: an
+  // order's status index entry moves with each status change, a customer's rankings with each
+  // order) but once, from the final records, when its first finish() has written everything
+  // out; after that they are written as apply() makes them.
+  //  - derived_prefixes(): the entries' prefixes. Each must be under a write-only prefix.
+  //  - derived_from(): the prefix of the records they derive from ("o/").
+  //  - derive(key, value, ctx): ctx.put() of the entries of the record `key` (under
+  //    derived_from()) whose stored value is `value`.
+  // Contract: after any sequence of events, the keys apply() leaves under derived_prefixes()
+  // are exactly those derive() puts for the keys under derived_from(), with the same values
+  // (each read model's tests check it). Default: none.
+  virtual std::vector<std::string> derived_prefixes() const { return {}; }
+  virtual std::string derived_from() const { return {}; }
+  virtual result_msg<void> derive(std::string_view key, std::string_view value,
+                                  fold_context& ctx) const {
+    (void)key, (void)value, (void)ctx;
+    return success();
+  }
 };
 
 // A consistent, read-only view of one read model for queries (a RocksDB snapshot under the

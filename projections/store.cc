@@ -468,6 +468,7 @@ class batch_impl {
     ~slot() {
       if (ctx.dirty() > 0 || moved || ctx.error()) ctx.discard();  // uncommitted
       ctx.set_complete(false);
+      ctx.set_deferred(false);
       gen->in_batch = false;
     }
     std::shared_ptr<gen_cf> gen;
@@ -526,6 +527,17 @@ result_msg<std::shared_ptr<projection_store>> projection_store::open(
     if (!seen.emplace(p->name()).second)
       return make_error(errc::invalid_argument,
                         "projection '" + std::string(p->name()) + "' given twice");
+    // Derived entries are only ever written blind (a fold never reads them back), and a
+    // projection that has them says what they derive from.
+    const auto wo = p->write_only_prefixes();
+    for (const auto& d : p->derived_prefixes()) {
+      bool under = std::any_of(wo.begin(), wo.end(),
+                               [&](const std::string& w) { return d.starts_with(w); });
+      if (d.empty() || !under || p->derived_from().empty())
+        return make_error(errc::invalid_argument,
+                          "projection '" + std::string(p->name()) + "': derived prefix '" + d +
+                              "' must be under a write-only prefix, with derived_from() set");
+    }
   }
   auto impl = std::make_unique<store_impl>();
   impl->dir_ = data_dir / "projections";
@@ -870,7 +882,11 @@ fold_batch::fold_batch(projection_store& store, std::vector<std::shared_ptr<fold
       ro.iterate_upper_bound = &upper;
       std::unique_ptr<rocksdb::Iterator> it(store.impl_->db_->db->NewIterator(ro, s.gen->cf()));
       it->SeekToFirst();
-      if (!it->Valid() && it->status().ok()) s.ctx.set_complete(true);
+      if (!it->Valid() && it->status().ok()) {
+        s.ctx.set_complete(true);
+        // Fresh: its derived index entries are written from the records by finish().
+        s.ctx.set_deferred(true);
+      }
     }
   }
 }
@@ -987,6 +1003,46 @@ result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, si
 
 namespace {
 
+// Writes slot `s`'s pending writes and position as one SST file in `dir` and ingests it into
+// its column family; then keeps its most recently used quarter (at most an eighth of
+// `budget`) cached. The caller holds the store's commit lock (shared) and has checked that no
+// generation was dropped. On failure the slot forgets its pending writes.
+std::optional<error_info> write_out(store_impl& st, batch_impl::slot& s, const fs::path& dir,
+                                    size_t budget, uint64_t* keys) {
+  static std::atomic<uint64_t> seq{0};
+  const fs::path file = dir / (std::to_string(s.gen->generation()) + "-" +
+                               std::to_string(seq.fetch_add(1)) + ".sst");
+  auto fail = [&](const rocksdb::Status& rs, const std::string& what) {
+    std::error_code rec;
+    fs::remove(file, rec);
+    s.forget();
+    return internal::rocks_error(rs, what + " for '" + s.gen->name() + "'");
+  };
+  const rocksdb::Options options(st.db_->env.db, st.db_->env.cf);
+  rocksdb::SstFileWriter w(rocksdb::EnvOptions(), options, s.gen->cf());
+  auto rs = w.Open(file.string());
+  if (!rs.ok()) return fail(rs, "open " + file.string());
+  size_t n = 0;
+  rs = s.ctx.write_to(w, &n);
+  // The position last: reserved keys sort after every key of the read model.
+  if (rs.ok()) rs = w.Put(internal::kPositionKey, internal::encode_position(s.position));
+  if (rs.ok()) rs = w.Finish();
+  if (!rs.ok()) return fail(rs, "write " + file.string());
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;           // a hard link; the file is ours alone
+  io.write_global_seqno = false;  // the sequence number lives in the MANIFEST
+  rs = st.db_->db->IngestExternalFile(s.gen->cf(), {file.string()}, io);
+  if (!rs.ok()) return fail(rs, "ingest " + file.string());
+  std::error_code rec;
+  fs::remove(file, rec);  // the store holds its own link
+  *keys = n;
+  s.gen->set_position(s.position);
+  s.moved = false;
+  const size_t fp = s.ctx.footprint();
+  s.ctx.committed(std::min(fp / 4, budget / 8));
+  return std::nullopt;
+}
+
 // Bulk loading (durability::bulk): writes the chosen slots' pending writes and positions as
 // one SST file each and ingests it into the slot's column family. all: every slot with
 // something pending; otherwise only when the slots together are over the bulk budget, the
@@ -1036,40 +1092,92 @@ result_msg<void> bulk_commit(batch_impl& b, size_t threads, bool all) {
       b.forget_all();
       return *e;
     }
-    const rocksdb::Options options(st.db_->env.db, st.db_->env.cf);
     internal::parallel_for(pick.size(), threads, [&](size_t k) {
-      auto& s = *slots[pick[k]];
-      static std::atomic<uint64_t> seq{0};
-      const fs::path file = dir / (std::to_string(s.gen->generation()) + "-" +
-                                   std::to_string(seq.fetch_add(1)) + ".sst");
-      auto fail = [&](const rocksdb::Status& rs, const std::string& what) {
-        errors[k] = internal::rocks_error(rs, what + " for '" + s.gen->name() + "'");
-        std::error_code rec;
-        fs::remove(file, rec);
+      errors[k] = write_out(st, *slots[pick[k]], dir, budget, &keys[k]);
+    });
+  }
+  for (auto& e : errors)
+    if (e) return *e;
+  for (auto k : keys) b.last_keys_ += k;
+  return success();
+}
+
+// The smallest key after every key under `prefix` ("" for an empty prefix: no bound).
+std::string after_prefix(std::string_view prefix) {
+  std::string e(prefix);
+  while (!e.empty() && static_cast<unsigned char>(e.back()) == 0xff) e.pop_back();
+  if (!e.empty()) ++e.back();
+  return e;
+}
+
+// The derive pass (projection::derived_prefixes()): for each slot folded with its derived
+// index entries deferred (a fresh generation in a bulk load), reads every record under the
+// projection's derived_from() from its column family (everything is written out by now) and
+// puts the entries derive() makes, written out as SST files whenever they pass a share of
+// the bulk budget. After it the slot's folds write those entries themselves. The slots run
+// on up to `threads` threads.
+result_msg<void> derive_deferred(batch_impl& b, size_t threads) {
+  auto& st = b.store_;
+  std::vector<batch_impl::slot*> todo;
+  for (auto& sp : b.slots_)
+    if (sp->ctx.deferred()) todo.push_back(sp.get());
+  if (todo.empty()) return success();
+  const size_t budget = static_cast<size_t>(std::max<uint64_t>(st.opts_.bulk_memory_bytes, 1));
+  const size_t spill = std::max<size_t>(budget / (2 * todo.size()), 1 << 20);
+  const fs::path dir = st.dir_ / internal::kIngestDir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(errc::io_error, "cannot create " + dir.string() + ": " + ec.message());
+  std::vector<std::optional<error_info>> errors(todo.size());
+  std::vector<uint64_t> keys(todo.size(), 0);
+  {
+    std::shared_lock lk(st.commit_mu_);
+    if (auto e = b.dropped()) {
+      lk.unlock();
+      b.forget_all();
+      return *e;
+    }
+    internal::parallel_for(todo.size(), threads, [&](size_t k) {
+      auto& s = *todo[k];
+      s.ctx.set_deferred(false);
+      const projection& p = s.gen->proj();
+      const std::string from = p.derived_from();
+      const std::string to = after_prefix(from);
+      auto failed = [&](error_info e) {
         s.forget();
+        errors[k] = std::move(e);
       };
-      rocksdb::SstFileWriter w(rocksdb::EnvOptions(), options, s.gen->cf());
-      auto rs = w.Open(file.string());
-      if (!rs.ok()) return fail(rs, "open " + file.string());
-      size_t n = 0;
-      rs = s.ctx.write_to(w, &n);
-      // The position last: reserved keys sort after every key of the read model.
-      if (rs.ok())
-        rs = w.Put(internal::kPositionKey, internal::encode_position(s.position));
-      if (rs.ok()) rs = w.Finish();
-      if (!rs.ok()) return fail(rs, "write " + file.string());
-      rocksdb::IngestExternalFileOptions io;
-      io.move_files = true;           // a hard link; the file is ours alone
-      io.write_global_seqno = false;  // the sequence number lives in the MANIFEST
-      rs = st.db_->db->IngestExternalFile(s.gen->cf(), {file.string()}, io);
-      if (!rs.ok()) return fail(rs, "ingest " + file.string());
-      std::error_code rec;
-      fs::remove(file, rec);  // the store holds its own link
-      keys[k] = n;
-      s.gen->set_position(s.position);
-      s.moved = false;
-      const size_t fp = s.ctx.footprint();
-      s.ctx.committed(std::min(fp / 4, budget / 8));
+      rocksdb::ReadOptions ro;
+      ro.fill_cache = false;  // one pass over every record: keep the cache for the fold
+      ro.readahead_size = 2 << 20;
+      rocksdb::Slice upper(to);
+      if (!to.empty()) ro.iterate_upper_bound = &upper;
+      std::unique_ptr<rocksdb::Iterator> it(st.db_->db->NewIterator(ro, s.gen->cf()));
+      for (it->Seek(from); it->Valid(); it->Next()) {
+        const auto key = it->key().ToStringView();
+        if (!key.starts_with(from) || internal::is_reserved(key)) break;
+        auto r = p.derive(key, it->value().ToStringView(), s.ctx);
+        if (!r || s.ctx.error()) {
+          return failed(error_info{r ? make_error_code(errc::invalid_argument) : r.error().code,
+                                   "projection '" + s.gen->name() + "' cannot derive its index " +
+                                       "entries from '" + std::string(key) + "': " +
+                                       (r ? *s.ctx.error() : r.error().message)});
+        }
+        if (s.ctx.footprint() > spill) {
+          uint64_t n = 0;
+          if (auto e = write_out(st, s, dir, budget, &n)) return failed(std::move(*e));
+          keys[k] += n;
+        }
+      }
+      if (!it->status().ok())
+        return failed(internal::rocks_error(it->status(), "read '" + s.gen->name() +
+                                                              "' to derive its index entries"));
+      it.reset();
+      if (s.ctx.dirty() > 0) {
+        uint64_t n = 0;
+        if (auto e = write_out(st, s, dir, budget, &n)) return failed(std::move(*e));
+        keys[k] += n;
+      }
     });
   }
   for (auto& e : errors)
@@ -1081,7 +1189,10 @@ result_msg<void> bulk_commit(batch_impl& b, size_t threads, bool all) {
 }  // namespace
 
 result_msg<void> fold_batch::finish(size_t threads) {
-  if (impl_->durability_ == durability::bulk) return bulk_commit(*impl_, threads, true);
+  if (impl_->durability_ == durability::bulk) {
+    BOOST_OUTCOME_TRY(bulk_commit(*impl_, threads, true));
+    return derive_deferred(*impl_, threads);
+  }
   return commit_separately(threads);
 }
 

@@ -59,11 +59,13 @@ class overlay final : public fold_context {
   overlay(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
           std::vector<std::string> scanned_prefixes = {},
           std::vector<std::string> write_only_prefixes = {},
-          std::vector<std::string> ascending_prefixes = {})
+          std::vector<std::string> ascending_prefixes = {},
+          std::vector<std::string> derived_prefixes = {})
       : db_(db),
         cf_(cf),
         scanned_(std::move(scanned_prefixes)),
-        write_only_(std::move(write_only_prefixes)) {
+        write_only_(std::move(write_only_prefixes)),
+        derived_(std::move(derived_prefixes)) {
     for (auto& p : ascending_prefixes)
       if (!p.empty()) ascending_.push_back({std::move(p), {}, {}, false});
     for (const auto& p : write_only_) {
@@ -100,6 +102,11 @@ class overlay final : public fold_context {
   // discard().
   void set_complete(bool c) { complete_ = c; }
   bool complete() const { return complete_; }
+  // While deferred, writes under the projection's derived prefixes (projection::
+  // derived_prefixes(), all under write-only prefixes) are dropped: a rebuild writes them
+  // once at the end (fold_batch::finish()).
+  void set_deferred(bool d) { deferred_ = d && !derived_.empty(); }
+  bool deferred() const { return deferred_; }
   // The batch written by write_to() is durable in RocksDB: dirty entries become cache entries;
   // then the least recently used entries are evicted until the overlay holds at most
   // `keep_bytes`.
@@ -200,6 +207,8 @@ class overlay final : public fold_context {
     std::string_view k() const { return {key, key_size}; }
   };
   std::vector<std::string> write_only_;
+  std::vector<std::string> derived_;
+  bool deferred_ = false;
   std::bitset<256> write_only_first_;  // first bytes of write_only_: most keys miss at once
   std::vector<blind_write> blind_;
   std::pmr::monotonic_buffer_resource blind_arena_{256 << 10};

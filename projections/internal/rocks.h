@@ -56,7 +56,8 @@ class gen_cf final : public fold_target {
         position_(std::move(position)),
         overlay_(db_->db, cf_, proj_ ? proj_->scanned_prefixes() : std::vector<std::string>{},
                  proj_ ? proj_->write_only_prefixes() : std::vector<std::string>{},
-                 proj_ ? proj_->ascending_prefixes() : std::vector<std::string>{}) {}
+                 proj_ ? proj_->ascending_prefixes() : std::vector<std::string>{},
+                 proj_ ? proj_->derived_prefixes() : std::vector<std::string>{}) {}
   ~gen_cf() override;
 
   projection& proj() const override { return *proj_; }

@@ -291,6 +291,18 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
   return success();
 }
 
+result_msg<void> customers_projection::derive(std::string_view k, std::string_view value,
+                                              fold_context& ctx) const {
+  const std::string_view id = k.substr(2);  // c/<customer_id>
+  auto c = decode_record<customer_record>(value);
+  if (!c) return error_info{make_error_code(errc::corruption), "unreadable customer record"};
+  // What save() keeps: every customer in both rankings, and in each of its segments.
+  for (const auto& s : c->segments) ctx.put(key("g", s, id), "");
+  ctx.put(key("ts", fixed20(c->total_spent), id), "");
+  ctx.put(key("tc", fixed20(c->order_count), id), "");
+  return success();
+}
+
 namespace customers_query {
 
 std::optional<customer_record> get(const read_view& v, std::string_view id) {

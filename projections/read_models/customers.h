@@ -61,6 +61,12 @@ class customers_projection final : public projection {
   std::vector<std::string> write_only_prefixes() const override {
     return {"p/", "g/", "ts/", "tc/"};
   }
+  // Segment membership and the rankings move with every order: a rebuild writes them once,
+  // from the customers (projection.h, derived_prefixes()).
+  std::vector<std::string> derived_prefixes() const override { return {"g/", "ts/", "tc/"}; }
+  std::string derived_from() const override { return "c/"; }
+  result_msg<void> derive(std::string_view key, std::string_view value,
+                          fold_context& ctx) const override;
 };
 
 struct customer_filter {

@@ -200,6 +200,19 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
   return success();
 }
 
+result_msg<void> orders_projection::derive(std::string_view k, std::string_view value,
+                                           fold_context& ctx) const {
+  const std::string_view id = k.substr(2);  // o/<order_id>
+  if (auto so = split_stored(value)) {
+    ctx.put(key("s", so->status, fixed20(so->created_us), id), "");
+    return success();
+  }
+  auto o = decode_record<order_record>(value);  // the JSON of an older store
+  if (!o) return error_info{make_error_code(errc::corruption), "unreadable order record"};
+  ctx.put(key("s", o->status, fixed20(o->created_us), id), "");
+  return success();
+}
+
 namespace orders_query {
 
 std::optional<order_record> get(const read_view& v, std::string_view order_id) {

@@ -43,6 +43,12 @@ class orders_projection final : public projection {
   std::vector<std::string> write_only_prefixes() const override {
     return {"t/", "s/", "c/", "x/", "i/"};
   }
+  // The by-status index moves with every status change: a rebuild writes it once, from the
+  // orders (projection.h, derived_prefixes()).
+  std::vector<std::string> derived_prefixes() const override { return {"s/"}; }
+  std::string derived_from() const override { return "o/"; }
+  result_msg<void> derive(std::string_view key, std::string_view value,
+                          fold_context& ctx) const override;
 
  private:
   bool single_;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
+#include <span>
 
 #include "core/errc.h"
 #include "tests/projections/engine_testing.h"
@@ -609,6 +611,125 @@ TEST(ProjectionStore, BulkBudgetDoesNotChangeResults) {
   EXPECT_EQ(digests[0], live);
   EXPECT_EQ(digests[1], live);
   EXPECT_EQ(digests[2], live);
+}
+
+// kv.set {k, v}: r/<k> → v, and the index entry v/<v>/<k>, which moves with every set of k:
+// write-only, and derived from r/ (projection::derived_prefixes()). Counts derive() calls.
+class indexed_projection final : public projection {
+ public:
+  std::atomic<int> derives{0};
+  bool fail_derive = false;
+  std::vector<std::string> write_only = {"v/"};
+  std::string_view name() const override { return "idx"; }
+  uint32_t version() const override { return 1; }
+  bool wants(std::string_view t) const override { return t == "kv.set"; }
+  result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override {
+    auto p = events::decode_payload<kv_set>(e.event.payload);
+    if (!p) return p.error();
+    const auto& [k, v] = p.value();
+    if (auto old = ctx.get("r/" + k)) ctx.del("v/" + *old + "/" + k);
+    ctx.put("r/" + k, v);
+    ctx.put("v/" + v + "/" + k, "");
+    return success();
+  }
+  std::vector<std::string> write_only_prefixes() const override { return write_only; }
+  std::vector<std::string> derived_prefixes() const override { return {"v/"}; }
+  std::string derived_from() const override { return "r/"; }
+  result_msg<void> derive(std::string_view key, std::string_view value,
+                          fold_context& ctx) const override {
+    ++const_cast<indexed_projection*>(this)->derives;
+    if (fail_derive) return error_info{make_error_code(errc::corruption), "bad record"};
+    ctx.put("v/" + std::string(value) + "/" + std::string(key.substr(2)), "");
+    return success();
+  }
+};
+
+std::vector<events::stored_event> index_moves(size_t n, int64_t first = 0) {
+  std::vector<events::stored_event> out;
+  std::mt19937 rng(7);
+  for (size_t i = 0; i < n; ++i)
+    out.push_back(set(first + static_cast<int64_t>(i), "key" + std::to_string(rng() % 40),
+                      "val" + std::to_string(rng() % 10)));
+  return out;
+}
+
+TEST(ProjectionStore, BulkLoadWritesDerivedEntriesOnceFromTheRecords) {
+  auto evs = index_moves(3000);
+  auto more = index_moves(500, 3000);
+  // The live path: every set moves its index entry.
+  std::string live;
+  {
+    testing::temp_dir d;
+    auto p = std::make_shared<indexed_projection>();
+    auto s = open_store(d.path(), {p});
+    fold_batch b(*s, {s->live("idx")}, durability::wal);
+    for (const auto& e : evs) ASSERT_TRUE(b.apply(e));
+    for (const auto& e : more) ASSERT_TRUE(b.apply(e));
+    ASSERT_TRUE(b.commit());
+    live = s->digest("idx").value();
+    EXPECT_EQ(p->derives, 0);  // only bulk loads derive
+  }
+  // Bulk loads: never written out before the end, at every commit, and in between.
+  for (uint64_t budget : {uint64_t{1} << 30, uint64_t{1}, uint64_t{16} << 10}) {
+    SCOPED_TRACE(budget);
+    testing::temp_dir d;
+    store_options o;
+    o.on_stale = stale_policy::reset;
+    o.bulk_memory_bytes = budget;
+    auto p = std::make_shared<indexed_projection>();
+    auto s = open_store(d.path(), {p}, o);
+    auto g = s->begin_generation("idx").value();
+    {
+      fold_batch b(*s, {g}, durability::bulk);
+      for (size_t i = 0; i < evs.size(); i += 250) {
+        ASSERT_TRUE(b.apply(std::span(evs).subspan(i, std::min<size_t>(250, evs.size() - i))));
+        ASSERT_TRUE(b.commit_separately(1));
+        // What goes out while it folds: the 40 records, none of their index entries.
+        EXPECT_LE(b.last_commit_keys(), 40u);
+      }
+      EXPECT_EQ(p->derives, 0);
+      ASSERT_TRUE(b.finish(1));
+      EXPECT_EQ(p->derives, 40);  // once per record
+      // After the first finish the fold moves the entries itself (a rebuild's last stretch,
+      // folded while the live runner waits).
+      ASSERT_TRUE(b.apply(more));
+      ASSERT_TRUE(b.finish(1));
+      EXPECT_EQ(p->derives, 40);
+    }
+    ASSERT_TRUE(s->switch_to(g));
+    EXPECT_EQ(s->digest("idx").value(), live);
+    EXPECT_EQ(s->view("idx").value()->get("r/key1").has_value(), true);
+  }
+}
+
+TEST(ProjectionStore, AFailedDeriveFailsTheBulkLoadNamingTheProjection) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto p = std::make_shared<indexed_projection>();
+  p->fail_derive = true;
+  auto s = open_store(d.path(), {p}, o);
+  auto g = s->begin_generation("idx").value();
+  fold_batch b(*s, {g}, durability::bulk);
+  ASSERT_TRUE(b.apply(index_moves(100)));
+  auto r = b.finish(1);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("projection 'idx' cannot derive its index entries from 'r/key"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("bad record"), std::string::npos);
+}
+
+TEST(ProjectionStore, RefusesDerivedEntriesAFoldCouldRead) {
+  testing::temp_dir d;
+  auto p = std::make_shared<indexed_projection>();
+  p->write_only = {};  // v/ would be read back like any key
+  auto s = projection_store::open(d.path(), {p});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, make_error_code(errc::invalid_argument));
+  EXPECT_NE(s.error().message.find("derived prefix 'v/' must be under a write-only prefix"),
+            std::string::npos)
+      << s.error().message;
 }
 
 TEST(ProjectionStoreDeathTest, TwoBatchesOnOneGenerationAbort) {
