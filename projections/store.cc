@@ -469,6 +469,8 @@ class batch_impl {
       if (ctx.dirty() > 0 || moved || ctx.error()) ctx.discard();  // uncommitted
       ctx.set_complete(false);
       ctx.set_deferred(false);
+      if (raised_l0)
+        (void)gen->db()->db->SetOptions(gen->cf(), internal::l0_options(gen->db()->env.cf));
       gen->in_batch = false;
     }
     std::shared_ptr<gen_cf> gen;
@@ -476,6 +478,7 @@ class batch_impl {
     overlay& ctx;
     std::vector<int64_t> position;
     bool moved = false;
+    bool raised_l0 = false;  // a bulk load's L0 compaction trigger is set (bulk_l0_options)
     double last_cost = 0;  // seconds spent in the last apply(span), for scheduling
   };
   store_impl& store_;
@@ -886,6 +889,13 @@ fold_batch::fold_batch(projection_store& store, std::vector<std::shared_ptr<fold
         s.ctx.set_complete(true);
         // Fresh: its derived index entries are written from the records by finish().
         s.ctx.set_deferred(true);
+        // Every write-out's file spans the column family's whole key range, so it lands in
+        // L0 and each L0 compaction rewrites everything below it: merge more of them at a
+        // time while the generation is loaded (restored when the batch ends).
+        if (s.gen->db()->db
+                ->SetOptions(s.gen->cf(), internal::bulk_l0_options(store.impl_->db_->env.cf))
+                .ok())
+          s.raised_l0 = true;
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "core/errc.h"
+#include "projections/internal/rocks.h"
 #include "tests/projections/engine_testing.h"
 #include "tests/testing/temp_dir.h"
 
@@ -699,6 +700,37 @@ TEST(ProjectionStore, BulkLoadWritesDerivedEntriesOnceFromTheRecords) {
     ASSERT_TRUE(s->switch_to(g));
     EXPECT_EQ(s->digest("idx").value(), live);
     EXPECT_EQ(s->view("idx").value()->get("r/key1").has_value(), true);
+  }
+}
+
+TEST(ProjectionStore, BulkLoadMergesMoreL0FilesAtATimeUntilTheBatchEnds) {
+  testing::temp_dir d;
+  store_options o;
+  o.on_stale = stale_policy::reset;
+  auto s = open_store(d.path(), {std::make_shared<kv_projection>()}, o);
+  auto trigger = [](const std::shared_ptr<fold_target>& t) {
+    auto g = std::dynamic_pointer_cast<internal::gen_cf>(t);
+    return g->db()->db->GetOptions(g->cf()).level0_file_num_compaction_trigger;
+  };
+  auto g = s->begin_generation("kv").value();
+  const int normal = trigger(g);
+  EXPECT_EQ(normal, 4);  // RocksDB's default, the live path's
+  {
+    fold_batch b(*s, {g}, durability::bulk);
+    EXPECT_EQ(trigger(g), 16);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.finish(1));
+    EXPECT_EQ(trigger(g), 16);
+  }
+  EXPECT_EQ(trigger(g), normal);
+  // Not for a generation that already holds data, nor on the live path.
+  {
+    fold_batch b(*s, {g}, durability::bulk);
+    EXPECT_EQ(trigger(g), normal);
+  }
+  {
+    fold_batch b(*s, {s->live("kv")}, durability::no_wal);
+    EXPECT_EQ(trigger(s->live("kv")), normal);
   }
 }
 
