@@ -589,6 +589,15 @@ result_msg<projection_info> projection_store::info(std::string_view name) const 
 result_msg<std::shared_ptr<const read_view>> projection_store::view(std::string_view name) const {
   auto g = impl_->live(name);
   if (!g) return make_error(errc::not_found, "no projection named '" + std::string(name) + "'");
+  // A generation built by another version may store its records in a layout this code would
+  // misread. Version 0: created empty and never built, nothing to misread.
+  const uint32_t stored = g->stored_version(), code = g->proj().version();
+  if (stored != code && stored != 0 && !g->proj().reads_stored_version(stored))
+    return make_error(errc::unavailable,
+                      "the '" + std::string(name) + "' read model is being rebuilt for this " +
+                          "version of ROMS (stored by version " + std::to_string(stored) +
+                          ", read by version " + std::to_string(code) +
+                          "); it answers again when the rebuild is done (roms projections status)");
   return std::shared_ptr<const read_view>(std::make_shared<internal::snapshot_view>(std::move(g)));
 }
 

@@ -169,6 +169,8 @@ class projection_store : public std::enable_shared_from_this<projection_store> {
 
   // A consistent snapshot of the live generation of `name`. Views stay valid (and keep
   // showing the old generation) across a switch; they may outlive the store object.
+  // errc::unavailable while the live generation is stale and its records are in a layout this
+  // code does not read (projection::reads_stored_version()): until its rebuild switches in.
   result_msg<std::shared_ptr<const read_view>> view(std::string_view name) const;
 
   // Hex SHA-256 over the live generation's keys and values in key order, each as

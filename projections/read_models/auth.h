@@ -100,6 +100,8 @@ class auth_projection final : public projection {
  public:
   std::string_view name() const override { return "auth"; }
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
+  // Version 1 stored the same records as JSON, which still decodes (record_codec.h).
+  bool reads_stored_version(uint32_t v) const override { return v == 1; }
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
   std::vector<std::string> scanned_prefixes() const override { return {"us/"}; }  // sessions

@@ -154,6 +154,8 @@ class automation_projection final : public projection {
  public:
   std::string_view name() const override { return "automation"; }
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
+  // Version 1 stored the same records as JSON, which still decodes (record_codec.h).
+  bool reads_stored_version(uint32_t v) const override { return v == 1; }
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
   // The indexes: only queries (and the rule runner, through them) read them.

@@ -128,6 +128,9 @@ class conversations_projection final : public projection {
  public:
   std::string_view name() const override { return "conversations"; }
   uint32_t version() const override { return 3; }  // 2: the p/ index by customer; 3: binary records
+  // Version 2 stored the same records as JSON (decodes by name) with the p/ index; version 1
+  // lacks the index.
+  bool reads_stored_version(uint32_t v) const override { return v == 2; }
   bool wants(std::string_view type) const override;
   result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override;
 };

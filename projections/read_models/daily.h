@@ -28,6 +28,8 @@ class daily_projection final : public projection {
  public:
   std::string_view name() const override { return "daily"; }
   uint32_t version() const override { return 2; }  // 2: binary records (record_codec.h)
+  // Version 1 stored the same records as JSON, which still decodes (record_codec.h).
+  bool reads_stored_version(uint32_t v) const override { return v == 1; }
   // Order ids grow with time: a new order's o/ check needs no RocksDB read.
   std::vector<std::string> ascending_prefixes() const override { return {"o/"}; }
   bool wants(std::string_view type) const override;

@@ -35,6 +35,9 @@ class orders_projection final : public projection {
   std::string_view name() const override { return "orders"; }
   // 2: binary records (record_codec.h); 3: the order's status-change fields stored last
   uint32_t version() const override { return 3; }
+  // Version 1 stored the same fields as JSON, which decodes by name; version 2's binary
+  // records have another field order and would be misread.
+  bool reads_stored_version(uint32_t v) const override { return v == 1; }
   // Order ids grow with time: a new order's o/ check needs no RocksDB read.
   std::vector<std::string> ascending_prefixes() const override { return {"o/"}; }
   bool wants(std::string_view type) const override;

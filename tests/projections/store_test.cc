@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <span>
@@ -732,6 +733,68 @@ TEST(ProjectionStore, BulkLoadMergesMoreL0FilesAtATimeUntilTheBatchEnds) {
     fold_batch b(*s, {s->live("kv")}, durability::no_wal);
     EXPECT_EQ(trigger(s->live("kv")), normal);
   }
+}
+
+// A projection whose version and readable older versions the test chooses.
+class versioned_projection final : public projection {
+ public:
+  versioned_projection(uint32_t v, std::vector<uint32_t> reads) : v_(v), reads_(std::move(reads)) {}
+  std::string_view name() const override { return "vp"; }
+  uint32_t version() const override { return v_; }
+  bool wants(std::string_view t) const override { return t == "kv.set"; }
+  result_msg<void> apply(const events::stored_event& e, fold_context& ctx) override {
+    auto p = events::decode_payload<kv_set>(e.event.payload);
+    if (!p) return p.error();
+    ctx.put("k/" + p.value().k, p.value().v);
+    return success();
+  }
+  bool reads_stored_version(uint32_t v) const override {
+    return std::find(reads_.begin(), reads_.end(), v) != reads_.end();
+  }
+
+ private:
+  uint32_t v_;
+  std::vector<uint32_t> reads_;
+};
+
+TEST(ProjectionStore, AStaleGenerationThisCodeCannotReadIsNotServed) {
+  testing::temp_dir d;
+  {
+    store_options o;
+    o.on_stale = stale_policy::reset;
+    auto s = open_store(d.path(), {std::make_shared<versioned_projection>(1, std::vector<uint32_t>{})}, o);
+    fold_batch b(*s, {s->live("vp")}, durability::wal);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.commit());
+  }
+  // Version 2 reads version 1's records: the stale generation keeps serving while it rebuilds.
+  {
+    auto s = open_store(d.path(), {std::make_shared<versioned_projection>(2, std::vector<uint32_t>{1})});
+    ASSERT_TRUE(s->info("vp").value().stale());
+    auto v = s->view("vp");
+    ASSERT_TRUE(v) << v.error().message;
+    EXPECT_EQ(v.value()->get("k/a"), "1");
+  }
+  // Version 3 does not: its views answer "unavailable", saying why, until the rebuild switches.
+  auto s = open_store(d.path(), {std::make_shared<versioned_projection>(3, std::vector<uint32_t>{})});
+  auto v = s->view("vp");
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, make_error_code(errc::unavailable));
+  EXPECT_NE(v.error().message.find("the 'vp' read model is being rebuilt for this version of "
+                                   "ROMS (stored by version 1, read by version 3)"),
+            std::string::npos)
+      << v.error().message;
+  EXPECT_TRUE(s->digest("vp"));  // the bytes are still there: status and digest work
+  auto g = s->begin_generation("vp").value();
+  {
+    fold_batch b(*s, {g}, durability::bulk);
+    ASSERT_TRUE(b.apply(set(0, "a", "1")));
+    ASSERT_TRUE(b.finish(1));
+  }
+  ASSERT_TRUE(s->switch_to(g));
+  v = s->view("vp");
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v.value()->get("k/a"), "1");
 }
 
 TEST(ProjectionStore, AFailedDeriveFailsTheBulkLoadNamingTheProjection) {
