@@ -46,7 +46,6 @@ void evaluate(customer_record& c, const shop_settings& s, int64_t now) {
   auto segs = segments_of(t, s, now);
   c.segments.clear();
   for (auto g : segs) c.segments.emplace_back(segment_name(g));
-  c.primary_segment = c.segments.front();
   // The next instant at which a time-based segment flips.
   int64_t due = 0;
   auto consider = [&](int64_t t) {
@@ -134,8 +133,6 @@ void recompute_order_span(fold_context& ctx, customer_record& c) {
     c.last_order_us = t;
     return true;
   });
-  c.first_order_at = c.first_order_us ? format_rfc3339(from_micros(c.first_order_us)) : "";
-  c.last_order_at = c.last_order_us ? format_rfc3339(from_micros(c.last_order_us)) : "";
 }
 
 // An order counted at `t`: the span grows to include it. The same answer as
@@ -144,8 +141,6 @@ void recompute_order_span(fold_context& ctx, customer_record& c) {
 void extend_order_span(customer_record& c, int64_t t) {
   if (c.first_order_us == 0 || t < c.first_order_us) c.first_order_us = t;
   if (t > c.last_order_us) c.last_order_us = t;
-  c.first_order_at = c.first_order_us ? format_rfc3339(from_micros(c.first_order_us)) : "";
-  c.last_order_at = c.last_order_us ? format_rfc3339(from_micros(c.last_order_us)) : "";
 }
 
 }  // namespace
@@ -175,10 +170,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
   auto update = [&](std::string_view id, auto&& mutate) {
     auto old = load<customer_record>(ctx, key("c", id));
     customer_record c = old ? *old : fresh(id);
-    if (!old) {
-      c.first_seen_us = t;
-      c.created_at = format_rfc3339(from_micros(t));
-    }
+    if (!old) c.first_seen_us = t;
     mutate(c);
     evaluate(c, settings(), now);
     save(ctx, old, c);
@@ -195,7 +187,6 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
       if (!r.city.empty()) c.city = r.city;
       if (!r.province.empty()) c.province = r.province;
       c.first_seen_us = std::min(c.first_seen_us, t);
-      c.created_at = format_rfc3339(from_micros(c.first_seen_us));
     });
   } else if (type == events::customer_renamed::kType) {
     BOOST_OUTCOME_TRY(auto r, decode_event<events::customer_renamed>(e));
@@ -221,10 +212,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
       } else {
         c.orders_other_currency += 1;
       }
-      if (t < c.first_seen_us) {
-        c.first_seen_us = t;
-        c.created_at = format_rfc3339(from_micros(t));
-      }
+      if (t < c.first_seen_us) c.first_seen_us = t;
       if (c.name.empty()) c.name = p.customer.name;
       if (c.phone.empty()) c.phone = p.customer.phone;
       if (c.city.empty()) c.city = p.customer.city;
@@ -294,7 +282,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
 result_msg<void> customers_projection::derive(std::string_view k, std::string_view value,
                                               fold_context& ctx) const {
   const std::string_view id = k.substr(2);  // c/<customer_id>
-  auto c = decode_record<customer_record>(value);
+  auto c = decode_record_fields<customer_record>(value);
   if (!c) return error_info{make_error_code(errc::corruption), "unreadable customer record"};
   // What save() keeps: every customer in both rankings, and in each of its segments.
   for (const auto& s : c->segments) ctx.put(key("g", s, id), "");

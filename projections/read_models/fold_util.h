@@ -67,7 +67,9 @@ template <class T>
 std::optional<T> load(fold_context& ctx, std::string_view key) {
   auto v = ctx.peek(key);  // decoded straight from the engine's copy
   if (!v) return std::nullopt;
-  return decode_record<T>(*v);  // a stored value we wrote ourselves; cannot fail in practice
+  // A stored value we wrote ourselves (cannot fail in practice); the fields a fold uses (no
+  // after_decode(): record_codec.h).
+  return decode_record_fields<T>(*v);
 }
 
 // A decimal integer as the read models store counters and times ("" or garbage reads as 0).

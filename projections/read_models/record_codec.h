@@ -254,18 +254,31 @@ std::string encode_record(const T& value) {
 }
 
 // nullopt if `bytes` is neither a record of this format nor JSON of T.
+// A record type may keep members that are functions of its stored fields out of fields() and
+// fill them in `void after_decode()`, which decode_record() calls (customer_record) and
+// decode_record_fields() does not (a fold, which never reads them).
 template <class T>
-std::optional<T> decode_record(std::string_view bytes) {
+std::optional<T> decode_record_fields(std::string_view bytes) {
+  std::optional<T> out;
   if (!bytes.empty() && bytes.front() == '{') {
     auto r = events::decode_payload<T>(bytes);
     if (!r) return std::nullopt;
-    return std::move(r).value();
+    out = std::move(r).value();
+  } else {
+    if (bytes.empty() || bytes.front() != kRecordFormat) return std::nullopt;
+    record_detail::reader r{bytes.data() + 1, bytes.data() + bytes.size()};
+    out.emplace();
+    record_detail::read(r, *out);
+    if (r.bad || !r.at_end()) return std::nullopt;
   }
-  if (bytes.empty() || bytes.front() != kRecordFormat) return std::nullopt;
-  record_detail::reader r{bytes.data() + 1, bytes.data() + bytes.size()};
-  T out{};
-  record_detail::read(r, out);
-  if (r.bad || !r.at_end()) return std::nullopt;
+  return out;
+}
+
+template <class T>
+std::optional<T> decode_record(std::string_view bytes) {
+  auto out = decode_record_fields<T>(bytes);
+  if constexpr (requires(T& t) { t.after_decode(); })
+    if (out) out->after_decode();
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time.h"
 #include "events/payload.h"
 #include "events/types/order.h"
 
@@ -78,13 +79,15 @@ struct customer_record {
   int64_t first_seen_us = 0;
   int64_t first_order_us = 0;
   int64_t last_order_us = 0;
-  std::string created_at;
-  std::string first_order_at;
-  std::string last_order_at;
   std::vector<std::string> segments;
-  std::string primary_segment;
   bool registered = false;  // false while only orders mention it (cross-partition arrival)
   int64_t due_us = 0;       // next time a time-based segment may change (0 = none)
+  // Not stored: functions of the fields above, filled in by after_decode() (the fold rewrites
+  // a customer with every order, so what it can recompute it does not store).
+  std::string created_at;      // first_seen_us
+  std::string first_order_at;  // first_order_us ("" when none)
+  std::string last_order_at;   // last_order_us ("" when none)
+  std::string primary_segment;  // segments.front()
   template <class V>
   void fields(V& v) {
     v("due_us", due_us);
@@ -92,9 +95,14 @@ struct customer_record {
     v("email", email); v("city", city); v("province", province); v("order_count", order_count);
     v("total_spent", total_spent); v("orders_other_currency", orders_other_currency);
     v("first_seen_us", first_seen_us); v("first_order_us", first_order_us);
-    v("last_order_us", last_order_us); v("created_at", created_at);
-    v("first_order_at", first_order_at); v("last_order_at", last_order_at);
-    v("segments", segments); v("primary_segment", primary_segment); v("registered", registered);
+    v("last_order_us", last_order_us); v("segments", segments); v("registered", registered);
+  }
+  // decode_record() calls it (record_codec.h).
+  void after_decode() {
+    created_at = format_rfc3339(from_micros(first_seen_us));
+    first_order_at = first_order_us ? format_rfc3339(from_micros(first_order_us)) : "";
+    last_order_at = last_order_us ? format_rfc3339(from_micros(last_order_us)) : "";
+    primary_segment = segments.empty() ? "" : segments.front();
   }
 };
 

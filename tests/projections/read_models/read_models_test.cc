@@ -262,6 +262,38 @@ TEST(CustomersReadModel, TotalsAndSegmentsFromOrders) {
   EXPECT_EQ(customers_query::list(m, {.segment = "regular"}).items.size(), 0u);
 }
 
+// A customer is rewritten with every order: what is a function of its other fields (the
+// formatted times, the primary segment) is not stored but filled in when it is read, from the
+// binary record and from the JSON of version 1 stores alike.
+TEST(CustomersReadModel, StoresNoFormattedTimesAndReadsThemBack) {
+  sequence s;
+  s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Budi"));
+  s.add("ord_1", kT0 + kDay, order("ord_1", "cus_1", 300'000));
+  s.add("ord_2", kT0 + 2 * kDay, order("ord_2", "cus_1", 900'000));
+  customers_projection p;
+  memory_store m;
+  s.fold(p, m);
+  const std::string stored = *m.get("c/cus_1");
+  EXPECT_EQ(stored.find("2026-11"), std::string::npos) << "a formatted time is stored";
+  EXPECT_EQ(stored.find("big_spender"), stored.rfind("big_spender")) << "segment stored twice";
+  auto c = customers_query::get(m, "cus_1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->created_at, "2026-11-01T00:00:00Z");
+  EXPECT_EQ(c->first_order_at, "2026-11-02T00:00:00Z");
+  EXPECT_EQ(c->last_order_at, "2026-11-03T00:00:00Z");
+  EXPECT_EQ(c->primary_segment, "big_spender");
+  // The JSON of a version 1 store: its stored strings are recomputed all the same.
+  auto j = decode_record<customer_record>(
+      R"({"id":"cus_9","first_seen_us":1793491200000000,"first_order_us":0,)"
+      R"("last_order_us":1793577600000000,"segments":["loyal","new_member"],)"
+      R"("created_at":"stale","primary_segment":"stale"})");
+  ASSERT_TRUE(j);
+  EXPECT_EQ(j->created_at, "2026-11-01T00:00:00Z");
+  EXPECT_EQ(j->first_order_at, "");
+  EXPECT_EQ(j->last_order_at, "2026-11-02T00:00:00Z");
+  EXPECT_EQ(j->primary_segment, "loyal");
+}
+
 TEST(CustomersReadModel, CancelledOrdersCountForNothing) {
   sequence s;
   s.add("cus_1", kT0, customer("cus_1", "+6281111111111", "Ani"));
