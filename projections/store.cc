@@ -1022,6 +1022,28 @@ result_msg<void> fold_batch::apply(std::span<const events::stored_event> evs, si
 
 namespace {
 
+// <projections>/ingest, where write-outs build their SST files, created if needed.
+result_msg<fs::path> ingest_dir(const store_impl& st) {
+  fs::path dir = st.dir_ / internal::kIngestDir;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(errc::io_error, "cannot create " + dir.string() + ": " + ec.message());
+  return dir;
+}
+
+// The store's commit lock (shared) for write-outs: no switch or drop runs under it. If a
+// generation of the batch was dropped or replaced already, the batch forgets everything and
+// the conflict is returned.
+result_msg<std::shared_lock<std::shared_mutex>> write_out_lock(batch_impl& b) {
+  std::shared_lock lk(b.store_.commit_mu_);
+  if (auto e = b.dropped()) {
+    lk.unlock();
+    b.forget_all();
+    return *e;
+  }
+  return lk;
+}
+
 // Writes slot `s`'s pending writes and position as one SST file in `dir` and ingests it into
 // its column family; then keeps its most recently used quarter (at most an eighth of
 // `budget`) cached. The caller holds the store's commit lock (shared) and has checked that no
@@ -1100,17 +1122,9 @@ result_msg<void> bulk_commit(batch_impl& b, size_t threads, bool all) {
 
   std::vector<std::optional<error_info>> errors(pick.size());
   std::vector<uint64_t> keys(pick.size(), 0);
-  const fs::path dir = st.dir_ / internal::kIngestDir;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return make_error(errc::io_error, "cannot create " + dir.string() + ": " + ec.message());
+  BOOST_OUTCOME_TRY(const fs::path dir, ingest_dir(st));
   {
-    std::shared_lock lk(st.commit_mu_);
-    if (auto e = b.dropped()) {
-      lk.unlock();
-      b.forget_all();
-      return *e;
-    }
+    BOOST_OUTCOME_TRY(auto lk, write_out_lock(b));
     internal::parallel_for(pick.size(), threads, [&](size_t k) {
       errors[k] = write_out(st, *slots[pick[k]], dir, budget, &keys[k]);
     });
@@ -1143,19 +1157,11 @@ result_msg<void> derive_deferred(batch_impl& b, size_t threads) {
   if (todo.empty()) return success();
   const size_t budget = static_cast<size_t>(std::max<uint64_t>(st.opts_.bulk_memory_bytes, 1));
   const size_t spill = std::max<size_t>(budget / (2 * todo.size()), 1 << 20);
-  const fs::path dir = st.dir_ / internal::kIngestDir;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return make_error(errc::io_error, "cannot create " + dir.string() + ": " + ec.message());
+  BOOST_OUTCOME_TRY(const fs::path dir, ingest_dir(st));
   std::vector<std::optional<error_info>> errors(todo.size());
   std::vector<uint64_t> keys(todo.size(), 0);
   {
-    std::shared_lock lk(st.commit_mu_);
-    if (auto e = b.dropped()) {
-      lk.unlock();
-      b.forget_all();
-      return *e;
-    }
+    BOOST_OUTCOME_TRY(auto lk, write_out_lock(b));
     internal::parallel_for(todo.size(), threads, [&](size_t k) {
       auto& s = *todo[k];
       s.ctx.set_deferred(false);
