@@ -80,6 +80,15 @@ class projection {
   // folded already?" check) is answered "absent" without reading RocksDB. Keys that arrive
   // out of order are just as correct: their reads go to RocksDB. Default: none.
   virtual std::vector<std::string> ascending_prefixes() const { return {}; }
+  // Whether this code reads the records of a generation built by `stored`, an earlier
+  // version() (a server keeps serving a stale generation while it rebuilds it). Records are
+  // positional (read_models/record_codec.h): a version whose layout differs cannot be read, and
+  // a view of it answers errc::unavailable instead of misreading. Say yes only for versions
+  // whose bump changed the fold, not the stored form. Default: none.
+  virtual bool reads_stored_version(uint32_t stored) const {
+    (void)stored;
+    return false;
+  }
   // Index entries that are a function of one stored record each: an order's entry in the
   // by-status index is a function of the order's record. A rebuild into a fresh generation
   // (durability::bulk) does not write them while it folds (each event would move them: an
@@ -93,15 +102,6 @@ class projection {
   // Contract: after any sequence of events, the keys apply() leaves under derived_prefixes()
   // are exactly those derive() puts for the keys under derived_from(), with the same values
   // (each read model's tests check it). Default: none.
-  // Whether this code reads the records of a generation built by `stored`, an earlier
-  // version() (a server keeps serving a stale generation while it rebuilds it). Records are
-  // positional (read_models/record_codec.h): a version whose layout differs cannot be read, and
-  // a view of it answers errc::unavailable instead of misreading. Say yes only for versions
-  // whose bump changed the fold, not the stored form. Default: none.
-  virtual bool reads_stored_version(uint32_t stored) const {
-    (void)stored;
-    return false;
-  }
   virtual std::vector<std::string> derived_prefixes() const { return {}; }
   virtual std::string derived_from() const { return {}; }
   virtual result_msg<void> derive(std::string_view key, std::string_view value,

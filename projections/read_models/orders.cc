@@ -203,13 +203,13 @@ result_msg<void> orders_projection::apply(const events::stored_event& e, fold_co
 result_msg<void> orders_projection::derive(std::string_view k, std::string_view value,
                                            fold_context& ctx) const {
   const std::string_view id = k.substr(2);  // o/<order_id>
-  if (auto so = split_stored(value)) {
-    ctx.put(key("s", so->status, fixed20(so->created_us), id), "");
-    return success();
-  }
-  auto o = decode_record<order_record>(value);  // the JSON of an older store
-  if (!o) return error_info{make_error_code(errc::corruption), "unreadable order record"};
-  ctx.put(key("s", o->status, fixed20(o->created_us), id), "");
+  auto so = split_stored(value);
+  std::optional<order_record> o;  // the JSON of an older store
+  if (!so && !(o = decode_record<order_record>(value)))
+    return error_info{make_error_code(errc::corruption), "unreadable order record"};
+  // What index_put() and move_status() keep: the order under its current status.
+  ctx.put(key("s", so ? so->status : o->status, fixed20(so ? so->created_us : o->created_us), id),
+          "");
   return success();
 }
 
