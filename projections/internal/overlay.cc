@@ -1,6 +1,7 @@
 #include "projections/internal/overlay.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -67,7 +68,7 @@ overlay::entry& overlay::dirty_slot(std::string_view key) {
   if (!e.dirty) {
     e.dirty = true;
     dirty_.push_back(&e);
-    if (all_ordered_ || ordered_key(key)) ordered_.emplace(e.key(), &e);
+    if (all_ordered_ || ordered_key(key)) ordered_.add(&e);
   }
   return e;
 }
@@ -361,13 +362,35 @@ void overlay::scan(std::string_view begin, std::string_view end,
     return;
   }
   if (!all_ordered_ && !covered(lower, upper)) {
-    for (entry* e : dirty_) ordered_.emplace(e->key(), e);
+    for (entry* e : dirty_)
+      if (!ordered_key(e->key())) ordered_.add(e);  // the others are in already
     all_ordered_ = true;
   }
+  // This batch's writes in range, in key order. When f() writes (the projection writing while
+  // it scans), they are listed again from after the key just visited: keys written ahead of
+  // the cursor are visited, and keys are always visited in ascending order.
+  std::vector<entry*> ov;
+  ordered_.range(lower, upper, ov);
+  size_t i = 0;
+  uint64_t seen = ordered_.adds();
+  auto relist = [&](std::string_view visited) {
+    if (ordered_.adds() == seen) return false;
+    seen = ordered_.adds();
+    std::string from(visited);
+    from.push_back('\0');  // the smallest key after it
+    ov.clear();
+    ordered_.range(from, upper, ov);
+    i = 0;
+    return true;
+  };
   if (complete_) {  // the store holds nothing the overlay does not
-    for (auto ov = ordered_.lower_bound(lower);
-         ov != ordered_.end() && ov->first < std::string_view(upper); ++ov) {
-      if (ov->second->value && !f(ov->first, *ov->second->value)) return;
+    while (i < ov.size()) {
+      entry* e = ov[i];
+      if (e->value) {
+        if (!f(e->key(), *e->value)) return;
+        if (relist(e->key())) continue;
+      }
+      ++i;
     }
     return;
   }
@@ -376,30 +399,80 @@ void overlay::scan(std::string_view begin, std::string_view end,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
   it->Seek(lower);
-  // Only this batch's writes differ from RocksDB. Writes during f() (the projection writing
-  // while it scans) invalidate neither the set's iterators nor the map's elements; `ov` is
-  // re-checked against `upper` at every step, so keys written ahead of the cursor are visited.
-  auto ov = ordered_.lower_bound(lower);
+  // Only this batch's writes differ from RocksDB (the iterator sees the store as it was when
+  // the scan began; the fold's writes go to the overlay).
   for (;;) {
     bool db_ok = it->Valid();
-    bool ov_ok = ov != ordered_.end() && ov->first < std::string_view(upper);
+    bool ov_ok = i < ov.size();
     if (!db_ok && !ov_ok) break;
     std::string_view db_key =
         db_ok ? std::string_view(it->key().data(), it->key().size()) : std::string_view();
-    if (ov_ok && (!db_ok || ov->first <= db_key)) {
-      bool same = db_ok && ov->first == db_key;
-      const entry& e = *ov->second;
-      if (e.value) {
-        if (!f(ov->first, *e.value)) return;
+    if (ov_ok && (!db_ok || ov[i]->key() <= db_key)) {
+      entry* e = ov[i];
+      bool same = db_ok && e->key() == db_key;
+      bool relisted = false;
+      if (e->value) {
+        if (!f(e->key(), *e->value)) return;
+        relisted = relist(e->key());
       }
-      ++ov;
       if (same) it->Next();
+      if (!relisted) ++i;
     } else {
       if (!f(db_key, std::string_view(it->value().data(), it->value().size()))) return;
+      relist(db_key);  // before Next(): db_key points into the iterator
       it->Next();
     }
   }
   if (!it->status().ok() && !error_) error_ = "scan failed: " + it->status().ToString();
+}
+
+void overlay::ordered_index::add(entry* e) {
+  const std::string_view k = e->key();
+  if (tail_.capacity() < kTail) tail_.reserve(kTail);
+  tail_.push_back({key_head(k, 0), key_head(k, 8), k, e});
+  ++adds_;
+  ++size_;
+  if (tail_.size() < kTail) return;
+  std::sort(tail_.begin(), tail_.end(), less);
+  runs_.push_back(std::move(tail_));
+  tail_ = {};
+  while (runs_.size() >= 2 && runs_[runs_.size() - 2].size() <= 2 * runs_.back().size()) {
+    auto& a = runs_[runs_.size() - 2];
+    auto& b = runs_.back();
+    std::vector<item> m;
+    m.reserve(a.size() + b.size());
+    std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(m), less);
+    runs_.pop_back();
+    runs_.back() = std::move(m);
+  }
+}
+
+void overlay::ordered_index::range(std::string_view lo, std::string_view hi,
+                                   std::vector<entry*>& out) const {
+  const item l{key_head(lo, 0), key_head(lo, 8), lo, nullptr};
+  const size_t start = out.size();
+  size_t sources = 0;
+  for (const auto& run : runs_) {
+    const size_t before = out.size();
+    for (auto p = std::lower_bound(run.begin(), run.end(), l, less);
+         p != run.end() && p->key < hi; ++p)
+      out.push_back(p->e);
+    sources += out.size() > before;
+  }
+  const size_t before = out.size();
+  for (const auto& t : tail_)
+    if (!less(t, l) && t.key < hi) out.push_back(t.e);
+  sources += out.size() > before;
+  if (sources > 1 || out.size() - before > 1) {
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(),
+              [](const entry* a, const entry* b) { return a->key() < b->key(); });
+  }
+}
+
+void overlay::ordered_index::clear() {
+  tail_.clear();
+  runs_.clear();
+  size_ = 0;
 }
 
 size_t overlay::write_to(rocksdb::WriteBatch& wb) {
@@ -441,7 +514,6 @@ void overlay::committed(size_t keep_bytes) {
   for (entry* e : dirty_) e->dirty = false;
   dirty_.clear();
   ordered_.clear();
-  pool_.release();
   all_ordered_ = false;
   error_.reset();
   evict(keep_bytes);
@@ -466,7 +538,6 @@ void overlay::discard() {
   blind_sorted_ = false;
   dirty_.clear();
   ordered_.clear();
-  pool_.release();
   all_ordered_ = false;
   map_.clear();
   lru_.prev = lru_.next = &lru_;
