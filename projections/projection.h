@@ -53,6 +53,14 @@ class fold_context {
   // far (this batch's writes merged over the store). f returns false to stop.
   virtual void scan(std::string_view begin, std::string_view end,
                     const std::function<bool(std::string_view, std::string_view)>& f) = 0;
+  // Whether writes under `prefix`, one of the projection's derived_prefixes(), are dropped
+  // now: a rebuild writes those entries once, from the records, when its fold is done
+  // (projection::derive()). The fold may then skip making them (their keys cost more to build
+  // than the drop). Default: never.
+  virtual bool deferring(std::string_view prefix) const {
+    (void)prefix;
+    return false;
+  }
 };
 
 class projection {

@@ -182,10 +182,21 @@ bool overlay::reaches_write_only(std::string_view begin, std::string_view end) c
   return false;
 }
 
+bool overlay::deferring(std::string_view prefix) const {
+  if (!deferred_) return false;
+  for (const auto& p : derived_)
+    if (prefix.starts_with(p)) return true;
+  return false;
+}
+
 void overlay::blind(std::string_view key, std::optional<std::string> value) {
   if (deferred_) {
-    for (const auto& p : derived_)
-      if (key.starts_with(p)) return;  // written from the records at the end
+    for (const auto& p : derived_) {
+      if (key.starts_with(p)) {
+        ++dropped_writes_;
+        return;  // written from the records at the end
+      }
+    }
   }
   const size_t vsize = value ? value->size() : 0;
   char* mem = static_cast<char*>(blind_arena_.allocate(key.size() + vsize + 1, 1));

@@ -110,6 +110,9 @@ class overlay final : public fold_context {
   // once at the end (fold_batch::finish()).
   void set_deferred(bool d) { deferred_ = d && !derived_.empty(); }
   bool deferred() const { return deferred_; }
+  bool deferring(std::string_view prefix) const override;
+  // Writes dropped while deferred, since creation (tests: the read models ask deferring()).
+  uint64_t dropped_writes() const { return dropped_writes_; }
   // The batch written by write_to() is durable in RocksDB: dirty entries become cache entries;
   // then the least recently used entries are evicted until the overlay holds at most
   // `keep_bytes`.
@@ -240,6 +243,7 @@ class overlay final : public fold_context {
   std::vector<std::string> write_only_;
   std::vector<std::string> derived_;
   bool deferred_ = false;
+  uint64_t dropped_writes_ = 0;
   std::bitset<256> write_only_first_;  // first bytes of write_only_: most keys miss at once
   std::vector<blind_write> blind_;
   std::pmr::monotonic_buffer_resource blind_arena_{256 << 10};

@@ -87,18 +87,21 @@ void save(fold_context& ctx, const std::optional<customer_record>& old, const cu
   const std::string& id = c.id;
   static const customer_record kNone;
   const customer_record& o = old ? *old : kNone;
-  for (const auto& s : o.segments) {
-    if (std::find(c.segments.begin(), c.segments.end(), s) == c.segments.end())
-      ctx.del(key("g", s, id));
-  }
-  for (const auto& s : c.segments) {
-    if (std::find(o.segments.begin(), o.segments.end(), s) == o.segments.end())
-      ctx.put(key("g", s, id), "");
+  // Segment membership and the rankings: a rebuild writes them from the records (derive()).
+  if (!ctx.deferring("g/")) {
+    for (const auto& s : o.segments) {
+      if (std::find(c.segments.begin(), c.segments.end(), s) == c.segments.end())
+        ctx.del(key("g", s, id));
+    }
+    for (const auto& s : c.segments) {
+      if (std::find(o.segments.begin(), o.segments.end(), s) == o.segments.end())
+        ctx.put(key("g", s, id), "");
+    }
   }
   // The rankings always hold an entry; due/ only while a time-based segment can still flip.
-  if (!old || o.total_spent != c.total_spent)
+  if ((!old || o.total_spent != c.total_spent) && !ctx.deferring("ts/"))
     move_index(ctx, "ts", id, old ? fixed20(o.total_spent) : "", fixed20(c.total_spent));
-  if (!old || o.order_count != c.order_count)
+  if ((!old || o.order_count != c.order_count) && !ctx.deferring("tc/"))
     move_index(ctx, "tc", id, old ? fixed20(o.order_count) : "", fixed20(c.order_count));
   if (o.due_us != c.due_us)
     move_index(ctx, "due", id, o.due_us ? fixed20(o.due_us) : "", c.due_us ? fixed20(c.due_us) : "");

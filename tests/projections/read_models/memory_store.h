@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "events/codec.h"
 #include "projections/projection.h"
@@ -28,9 +29,22 @@ class memory_store final : public projections::fold_context, public projections:
     return it->second;
   }
   void put(std::string_view key, std::string_view value) override {
+    if (deferred_write(key)) return;
     m_[std::string(key)] = std::string(value);
   }
-  void del(std::string_view key) override { m_.erase(std::string(key)); }
+  void del(std::string_view key) override {
+    if (deferred_write(key)) return;
+    m_.erase(std::string(key));
+  }
+  // Like a rebuild's overlay: deferring(p) answers true for these prefixes, and writes under
+  // them are dropped and counted.
+  void defer(std::vector<std::string> prefixes) { deferred_ = std::move(prefixes); }
+  bool deferring(std::string_view prefix) const override {
+    for (const auto& p : deferred_)
+      if (prefix.starts_with(p)) return true;
+    return false;
+  }
+  size_t dropped_writes() const { return dropped_; }
   void scan(std::string_view begin, std::string_view end,
             const std::function<bool(std::string_view, std::string_view)>& f) override {
     // Copy the range first: f may write (the fold context allows it).
@@ -57,7 +71,18 @@ class memory_store final : public projections::fold_context, public projections:
   const std::map<std::string, std::string>& data() const { return m_; }
 
  private:
+  bool deferred_write(std::string_view key) {
+    for (const auto& p : deferred_) {
+      if (key.starts_with(p)) {
+        ++dropped_;
+        return true;
+      }
+    }
+    return false;
+  }
   std::map<std::string, std::string> m_;
+  std::vector<std::string> deferred_;
+  size_t dropped_ = 0;
 };
 
 }  // namespace roms::testing
