@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <type_traits>
 
 #include "core/order_status.h"
 #include "events/types/catalog.h"
@@ -57,6 +58,91 @@ void save_product(fold_context& ctx, product_record& p) {
   store(ctx, key("p", p.id), p);
 }
 
+// A stored product (record_codec.h binary form) split around its stock counters (records.h:
+// on_hand, reserved, available, below_min, in that order). Views into the stored bytes.
+struct stored_product {
+  std::string_view head;  // the format byte and every field before on_hand, as stored
+  int64_t min_stock = 0;
+  bool defined = false;
+  int64_t on_hand = 0;
+  int64_t reserved = 0;
+  bool below_min = false;
+  std::string_view tail;  // every field after below_min, as stored
+};
+
+// Walks a product_record's fields: skips each, reads min_stock, defined and the counters.
+struct product_walker {
+  record_detail::reader& r;
+  stored_product& sp;
+  const char* counters = nullptr;  // where on_hand begins
+  template <class T>
+  void operator()(std::string_view name, T&) {
+    if (r.bad) return;
+    if constexpr (std::is_same_v<T, int64_t>) {
+      if (name == "min_stock") return record_detail::read(r, sp.min_stock);
+      if (name == "on_hand") {
+        counters = r.p;
+        return record_detail::read(r, sp.on_hand);
+      }
+      if (name == "reserved") return record_detail::read(r, sp.reserved);
+    }
+    if constexpr (std::is_same_v<T, bool>) {
+      if (name == "defined") return record_detail::read(r, sp.defined);
+      if (name == "below_min") {
+        record_detail::read(r, sp.below_min);
+        sp.tail = std::string_view(r.p, static_cast<size_t>(r.end - r.p));
+        return;
+      }
+    }
+    record_detail::skip<T>(r);
+  }
+};
+
+// nullopt for a value that is not of this binary form (the JSON of older stores).
+std::optional<stored_product> split_product(std::string_view bytes) {
+  if (bytes.empty() || bytes.front() != kRecordFormat) return std::nullopt;
+  record_detail::reader r{bytes.data() + 1, bytes.data() + bytes.size()};
+  stored_product sp;
+  product_record shape;
+  product_walker w{r, sp};
+  shape.fields(w);
+  if (r.bad || !r.at_end() || !w.counters) return std::nullopt;
+  sp.head = bytes.substr(0, static_cast<size_t>(w.counters - bytes.data()));
+  return sp;
+}
+
+// Adds deltas to a stored product's counters without decoding the rest (a stock move of an
+// order changes nothing else): the same bytes save_product() gives for the decoded record so
+// changed (catalog tests check). False when the product is absent or not of this form.
+bool patch_product_counters(fold_context& ctx, const std::string& pk, int64_t on_hand_delta,
+                            int64_t reserved_delta) {
+  auto cur = ctx.peek(pk);
+  if (!cur) return false;
+  auto sp = split_product(*cur);
+  if (!sp) return false;
+  const int64_t on_hand = sp->on_hand + on_hand_delta;
+  const int64_t reserved = sp->reserved + reserved_delta;
+  const int64_t available = on_hand - reserved;
+  const bool below_min = sp->defined && available < sp->min_stock;
+  const bool was_low = sp->below_min;
+  std::string out;
+  out.reserve(cur->size() + 16);
+  out.append(sp->head);
+  record_detail::write(out, on_hand);
+  record_detail::write(out, reserved);
+  record_detail::write(out, available);
+  record_detail::write(out, below_min);
+  out.append(sp->tail);  // everything read from `cur` is used before the next write
+  const std::string_view id = std::string_view(pk).substr(2);  // p/<product_id>
+  if (below_min && !was_low) {
+    ctx.put(key("low", id), "");
+  } else if (!below_min && was_low) {
+    ctx.del(key("low", id));
+  }
+  ctx.put(pk, out);
+  return true;
+}
+
 // Adds deltas to one warehouse row and the product's totals.
 void move_stock(fold_context& ctx, std::string_view product_id, std::string_view warehouse,
                 int64_t on_hand_delta, int64_t reserved_delta, const std::string& at) {
@@ -67,6 +153,9 @@ void move_stock(fold_context& ctx, std::string_view product_id, std::string_view
   s.on_hand += on_hand_delta;
   s.reserved += reserved_delta;
   store(ctx, sk, s);
+  // An order's stock move stamps nothing: only the counters change.
+  if (at.empty() && patch_product_counters(ctx, key("p", product_id), on_hand_delta, reserved_delta))
+    return;
   auto p = load_product(ctx, product_id);
   p.on_hand += on_hand_delta;
   p.reserved += reserved_delta;

@@ -490,6 +490,60 @@ TEST(CatalogReadModel, ReservesShipsAndReleases) {
   EXPECT_EQ(pr->available, 17);
 }
 
+// An order's stock moves patch the product's counters in the stored bytes (catalog.cc,
+// patch_product_counters): after every event the stored record is what encoding the decoded
+// record gives, its counters are right, and the below-minimum list follows them. A product an
+// order mentions before it is defined takes the decoding path, and is patched afterwards.
+TEST(CatalogReadModel, OrderStockMovesPatchTheCountersAsAWholeEncodeWould) {
+  sequence s;
+  s.add("prd_1", kT0, product("prd_1", "KOPI-250", 5));
+  s.add("prd_1", kT0 + 1, events::stock_adjusted{"prd_1", "main", 8, "received"});
+  auto item = [](const char* id, int64_t qty) {
+    return events::order_item{id, "SKU", "Barang", qty, 45000, false, false};
+  };
+  s.add("ord_1", kT0 + 2, order("ord_1", "cus_1", 90000, {item("prd_1", 2)}));
+  s.add("ord_2", kT0 + 3, order("ord_2", "cus_1", 90000, {item("prd_1", 2), item("prd_9", 1)}));
+  s.add("ord_2", kT0 + 4, status("ord_2", "pending", "cancelled"));
+  s.add("ord_3", kT0 + 5, order("ord_3", "cus_2", 90000, {item("prd_1", 3), item("prd_9", 4)}));
+  s.add("prd_9", kT0 + 6, product("prd_9", "GULA-1", 1));
+  s.add("ord_1", kT0 + 7, status("ord_1", "pending", "shipped"));
+  s.add("ord_3", kT0 + 8, status("ord_3", "pending", "shipped"));
+  struct counters {
+    int64_t on_hand, reserved;
+    bool low;
+  };
+  // prd_1 after each event (min 5, 8 received).
+  const std::vector<counters> want = {{0, 0, true},  {8, 0, false}, {8, 2, false}, {8, 4, true},
+                                      {8, 2, false}, {8, 5, true},  {8, 5, true},  {6, 3, true},
+                                      {3, 0, true}};
+  ASSERT_EQ(want.size(), s.events.size());
+  catalog_projection p;
+  memory_store m;
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    ASSERT_TRUE(p.apply(s.events[i], m));
+    for (const char* id : {"prd_1", "prd_9"}) {
+      auto stored = m.get(key("p", id));
+      if (!stored) continue;
+      auto rec = decode_record<product_record>(*stored);
+      ASSERT_TRUE(rec) << id << " after event " << i;
+      EXPECT_EQ(encode_record(*rec), *stored) << id << " after event " << i;
+      EXPECT_EQ(rec->available, rec->on_hand - rec->reserved) << id << " after event " << i;
+      EXPECT_EQ(rec->below_min, rec->defined && rec->available < rec->min_stock);
+      EXPECT_EQ(m.get(key("low", id)).has_value(), rec->below_min) << id << " after event " << i;
+    }
+    auto p1 = catalog_query::get(m, "prd_1");
+    ASSERT_TRUE(p1);
+    EXPECT_EQ(p1->on_hand, want[i].on_hand) << "after event " << i;
+    EXPECT_EQ(p1->reserved, want[i].reserved) << "after event " << i;
+    EXPECT_EQ(p1->below_min, want[i].low) << "after event " << i;
+  }
+  auto p9 = catalog_query::get(m, "prd_9");
+  ASSERT_TRUE(p9);
+  EXPECT_EQ(p9->sku, "GULA-1");
+  EXPECT_EQ(p9->on_hand, -4);  // shipped before any was received: counted, not refused
+  EXPECT_EQ(p9->reserved, 0);
+}
+
 TEST(CatalogReadModel, BelowMinimumListAndTransfers) {
   sequence s;
   s.add("prd_1", kT0, product("prd_1", "KOPI-250", 5));
