@@ -23,6 +23,23 @@ bool under(std::string_view key, const std::vector<std::string>& prefixes) {
   return false;
 }
 
+// Generated shop data with many orders in flight (status changes, cancellations, ticks), as
+// one partition's stored events.
+std::vector<events::stored_event> generated(uint64_t seed, uint64_t count) {
+  tools::gen::gen_options go;
+  go.seed = seed;
+  go.events = count;
+  go.orders_per_minute = 20;
+  tools::gen::generator g(go);
+  std::vector<events::stored_event> evs;
+  while (true) {
+    auto b = g.next(4096);
+    if (b.empty()) break;
+    for (auto& e : b) evs.push_back({{0, static_cast<int64_t>(evs.size())}, std::move(e)});
+  }
+  return evs;
+}
+
 // The fold's entries under the derived prefixes, and what derive() makes from the records.
 void expect_agree(const projection& p, const memory_store& folded, size_t* derived_count) {
   std::map<std::string, std::string> from_fold;
@@ -42,17 +59,7 @@ void expect_agree(const projection& p, const memory_store& folded, size_t* deriv
 }
 
 TEST(DerivedIndexes, EachReadModelsFoldLeavesWhatDeriveMakes) {
-  tools::gen::gen_options go;
-  go.seed = 11;
-  go.events = 30000;
-  go.orders_per_minute = 20;  // many orders in flight: status changes, cancellations, ticks
-  tools::gen::generator g(go);
-  std::vector<events::stored_event> evs;
-  while (true) {
-    auto b = g.next(4096);
-    if (b.empty()) break;
-    for (auto& e : b) evs.push_back({{0, static_cast<int64_t>(evs.size())}, std::move(e)});
-  }
+  const auto evs = generated(11, 30000);
   size_t with_derived = 0;
   for (auto& m : make_read_models(true)) {
     if (m->derived_prefixes().empty()) continue;
@@ -76,17 +83,7 @@ TEST(DerivedIndexes, EachReadModelsFoldLeavesWhatDeriveMakes) {
 // not make them at all (building their keys cost more than the engine's drop), and everything
 // else they write is what they write otherwise.
 TEST(DerivedIndexes, ReadModelsSkipDerivedEntriesWhileDeferred) {
-  tools::gen::gen_options go;
-  go.seed = 5;
-  go.events = 20000;
-  go.orders_per_minute = 20;
-  tools::gen::generator g(go);
-  std::vector<events::stored_event> evs;
-  while (true) {
-    auto b = g.next(4096);
-    if (b.empty()) break;
-    for (auto& e : b) evs.push_back({{0, static_cast<int64_t>(evs.size())}, std::move(e)});
-  }
+  const auto evs = generated(5, 20000);
   size_t with_derived = 0;
   for (auto& m : make_read_models(true)) {
     if (m->derived_prefixes().empty()) continue;
