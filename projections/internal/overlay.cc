@@ -1,8 +1,8 @@
 #include "projections/internal/overlay.h"
 
 #include <algorithm>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <new>
 
