@@ -32,12 +32,6 @@ struct customer_order {
   }
 };
 
-shop_settings load_settings(fold_context& ctx) {
-  shop_settings s;
-  if (auto c = load<events::settings_changed>(ctx, "meta/settings")) s.apply(*c);
-  return s;
-}
-
 int64_t load_now(fold_context& ctx) { return load_int(ctx, "meta/now"); }
 
 // Segments and the next due time for `c` at `now`.
@@ -166,7 +160,7 @@ result_msg<void> customers_projection::apply(const events::stored_event& e, fold
   // Read when needed: most events (status changes other than cancellations) never do.
   std::optional<shop_settings> loaded;
   auto settings = [&]() -> shop_settings& {
-    if (!loaded) loaded = load_settings(ctx);
+    if (!loaded) loaded = load_shop_settings(ctx);
     return *loaded;
   };
 

@@ -25,12 +25,6 @@ struct order_day {
   }
 };
 
-shop_settings load_settings(fold_context& ctx) {
-  shop_settings s;
-  if (auto c = load<events::settings_changed>(ctx, "meta/settings")) s.apply(*c);
-  return s;
-}
-
 std::string day_of(const events::stored_event& e, const shop_settings& s) {
   int32_t off = 7 * 3600;
   zone_offset_seconds(s.time_zone, off);  // unknown zones keep WIB
@@ -54,7 +48,7 @@ bool daily_projection::wants(std::string_view t) const {
 
 result_msg<void> daily_projection::apply(const events::stored_event& e, fold_context& ctx) {
   const auto& type = e.event.type;
-  shop_settings s = load_settings(ctx);
+  shop_settings s = load_shop_settings(ctx);
   if (type == events::settings_changed::kType) {
     BOOST_OUTCOME_TRY(auto c, decode_event<events::settings_changed>(e));
     s.apply(c);

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/settings.h"
 #include "events/envelope.h"
 #include "events/payload.h"
+#include "events/types/system.h"
 #include "events/types/order.h"
 #include "projections/payload_memo.h"
 #include "projections/projection.h"
@@ -70,6 +72,32 @@ std::optional<T> load(fold_context& ctx, std::string_view key) {
   // A stored value we wrote ourselves (cannot fail in practice); the fields a fold uses (no
   // after_decode(): record_codec.h).
   return decode_record_fields<T>(*v);
+}
+
+// The shop settings a read model keeps under `key`: a settings.changed with every field,
+// folded over the defaults (absent: the defaults). Folds ask for them with every order and
+// they change only with a settings event, so each thread keeps the last ones it decoded and
+// decodes again only when the stored bytes differ (any store, any read model: the bytes are
+// the key).
+inline shop_settings load_shop_settings(fold_context& ctx, std::string_view key = "meta/settings") {
+  struct memo {
+    bool valid = false;
+    bool present = false;
+    std::string bytes;
+    shop_settings settings;
+  };
+  thread_local memo m;
+  auto v = ctx.peek(key);
+  if (m.valid && v.has_value() == m.present && (!v || *v == m.bytes)) return m.settings;
+  m.valid = false;
+  m.present = v.has_value();
+  m.bytes.assign(v ? *v : std::string_view());
+  shop_settings s;
+  if (m.present)
+    if (auto c = decode_record_fields<events::settings_changed>(m.bytes)) s.apply(*c);
+  m.settings = s;
+  m.valid = true;
+  return s;
 }
 
 // A decimal integer as the read models store counters and times ("" or garbage reads as 0).

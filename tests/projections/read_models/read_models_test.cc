@@ -621,6 +621,38 @@ TEST(DailyReadModel, BucketsByJakartaDayAndUndoesCancels) {
   EXPECT_EQ(r[2].revenue, 300);
 }
 
+// Folds read the settings with every order, decoded once per thread while the stored bytes
+// stay the same (fold_util.h, load_shop_settings): two shops folded in turn on one thread, one
+// in WIT (+9) and one on the default WIB (+7), each buckets by its own zone, and a change of
+// zone is seen at the next order.
+TEST(DailyReadModel, EachStoreUsesItsOwnSettingsWhenFoldedInTurn) {
+  const int64_t t = kT0 + 16 * 3600'000'000LL;  // 23:00 WIB on Nov 1, 01:00 WIT on Nov 2
+  events::settings_changed wit;
+  wit.time_zone = "Asia/Jayapura";
+  events::settings_changed wib;
+  wib.time_zone = "Asia/Jakarta";
+  sequence a, b;
+  a.add("settings", kT0, wit);
+  daily_projection p;
+  memory_store ma, mb;
+  for (const auto& e : a.events) ASSERT_TRUE(p.apply(e, ma));
+  for (int i = 0; i < 3; ++i) {
+    sequence o;
+    o.add("ord_" + std::to_string(i), t + i, order("ord_" + std::to_string(i), "cus_1", 100));
+    ASSERT_TRUE(p.apply(o.events[0], ma));
+    ASSERT_TRUE(p.apply(o.events[0], mb));
+  }
+  EXPECT_EQ(daily_query::day(ma, "2026-11-02").value_or(daily_record{}).orders, 3);
+  EXPECT_FALSE(daily_query::day(ma, "2026-11-01"));
+  EXPECT_EQ(daily_query::day(mb, "2026-11-01").value_or(daily_record{}).orders, 3);
+  EXPECT_FALSE(daily_query::day(mb, "2026-11-02"));
+  // Back to WIB in the first shop: its next order counts on Nov 1.
+  b.add("settings", t + 10, wib);
+  b.add("ord_9", t + 11, order("ord_9", "cus_1", 100));
+  for (const auto& e : b.events) ASSERT_TRUE(p.apply(e, ma));
+  EXPECT_EQ(daily_query::day(ma, "2026-11-01").value_or(daily_record{}).orders, 1);
+}
+
 TEST(DailyReadModel, ForeignCurrencyIsNotRevenue) {
   sequence s;
   auto o = order("ord_1", "cus_1", 1999);
