@@ -11,6 +11,7 @@
 #include <set>
 #include <shared_mutex>
 #include <sstream>
+#include <thread>
 
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -1072,7 +1073,15 @@ std::optional<error_info> write_out(store_impl& st, batch_impl::slot& s, const f
   rocksdb::IngestExternalFileOptions io;
   io.move_files = true;           // a hard link; the file is ours alone
   io.write_global_seqno = false;  // the sequence number lives in the MANIFEST
-  rs = st.db_->db->IngestExternalFile(s.gen->cf(), {file.string()}, io);
+  for (int attempt = 0;; ++attempt) {
+    rs = st.db_->db->IngestExternalFile(s.gen->cf(), {file.string()}, io);
+    // TryAgain: RocksDB could not place the file this time (seen under load while other
+    // generations were written and flushed: consumers' outbox tests under a busy CPU). The
+    // file is still ours (a failed ingestion removes only its own links), so it is ingested
+    // again after a short wait.
+    if (!rs.IsTryAgain() || attempt == 7) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 << attempt));
+  }
   if (!rs.ok()) return fail(rs, "ingest " + file.string());
   std::error_code rec;
   fs::remove(file, rec);  // the store holds its own link

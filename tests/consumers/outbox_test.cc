@@ -352,7 +352,8 @@ TEST_P(Outbox, ReplaySafetyWithTheDispatcherRunningThroughout) {
   ASSERT_EQ(sent, 20u);
 
   // 1. Rebuild every projection while the dispatcher runs.
-  ASSERT_TRUE(b_.runner().rebuild());
+  auto rebuilt = b_.runner().rebuild();
+  ASSERT_TRUE(rebuilt) << rebuilt.error().message;
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(gw_->send_requests(), sent);
 
