@@ -15,8 +15,8 @@
 #include "core/settings.h"
 #include "events/envelope.h"
 #include "events/payload.h"
-#include "events/types/system.h"
 #include "events/types/order.h"
+#include "events/types/system.h"
 #include "projections/payload_memo.h"
 #include "projections/projection.h"
 #include "projections/read_models/keys.h"
@@ -89,7 +89,7 @@ inline shop_settings load_shop_settings(fold_context& ctx, std::string_view key 
   thread_local memo m;
   auto v = ctx.peek(key);
   if (m.valid && v.has_value() == m.present && (!v || *v == m.bytes)) return m.settings;
-  m.valid = false;
+  m.valid = false;  // until the new bytes are decoded
   m.present = v.has_value();
   m.bytes.assign(v ? *v : std::string_view());
   shop_settings s;
